@@ -1,0 +1,412 @@
+/*
+ * src/core/runtime.c - nrt_init / nrt_close, configuration from the
+ * environment, logical cores, memory accounting, core-count queries,
+ * status strings and instance info.
+ *
+ * The runtime is a process-wide singleton (nrt__rt). init and close take
+ * nrt__rt.lock; every other entry point only reads |state| (acquire), so
+ * the hot paths never lock. Calling nrt_close concurrently with other calls
+ * is a caller error (as on the Neuron runtime).
+ */
+#include "core/core.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+
+nrt__runtime_t nrt__rt = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+#define DEFAULT_TOTAL_CORES 16
+#define DEFAULT_QUEUES 4
+#define DEFAULT_DEPTH 64
+#define DEFAULT_MEM_LIMIT (16ull << 30)
+#define DEFAULT_SPIN_NS 50000ull
+#define DEFAULT_EXEC_TIMEOUT_S 30
+
+/*===------------------------------------------------------------------===*/
+/* Status strings                                                         */
+/*===------------------------------------------------------------------===*/
+
+NRT_API const char *nrt_get_status_as_str(NRT_STATUS status)
+{
+    switch (status) {
+#define NRT_STATUS_STR_(name, value, desc)                                     \
+    case NRT_##name:                                                           \
+        return "NRT_" #name;
+        NRT_STATUS_MAP(NRT_STATUS_STR_)
+#undef NRT_STATUS_STR_
+    }
+    return "NRT_UNKNOWN_STATUS";
+}
+
+NRT_API const char *nrtx_version(void)
+{
+    return NRTX_VERSION_STRING;
+}
+
+/*===------------------------------------------------------------------===*/
+/* Configuration                                                          */
+/*===------------------------------------------------------------------===*/
+
+static bool env_u64(const char *name, uint64_t min, uint64_t max, uint64_t def, uint64_t *out)
+{
+    const char *s = getenv(name);
+    *out = def;
+    if (!s || !*s)
+        return true;
+    uint64_t v;
+    if (!nrt__parse_u64(s, &v) || v < min || v > max) {
+        LOG_ERROR("invalid %s='%s' (expected an integer in [%llu, %llu])", name, s, (unsigned long long)min,
+                  (unsigned long long)max);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+/* Parses "0-3", "1,3", "0-1,4" into sorted, de-duplicated ids. */
+static bool parse_core_list(const char *s, uint32_t *ids, uint32_t *count)
+{
+    bool seen[NRT__MAX_CORES] = {false};
+    const char *p = s;
+    while (*p) {
+        char *end;
+        errno = 0;
+        long a = strtol(p, &end, 10);
+        if (end == p || errno || a < 0 || a >= NRT__MAX_CORES)
+            return false;
+        long b = a;
+        p = end;
+        if (*p == '-') {
+            p++;
+            b = strtol(p, &end, 10);
+            if (end == p || errno || b < a || b >= NRT__MAX_CORES)
+                return false;
+            p = end;
+        }
+        for (long i = a; i <= b; i++)
+            seen[i] = true;
+        if (*p == ',')
+            p++;
+        else if (*p)
+            return false;
+    }
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < NRT__MAX_CORES; i++)
+        if (seen[i])
+            ids[n++] = i;
+    *count = n;
+    return n > 0;
+}
+
+NRT_STATUS nrt__cores_from_env(uint32_t *phys, uint32_t *count, uint32_t *total)
+{
+    uint64_t tot;
+    if (!env_u64("OPENNRT_TOTAL_CORES", 1, NRT__MAX_CORES, DEFAULT_TOTAL_CORES, &tot))
+        return NRT_INVALID;
+    *total = (uint32_t)tot;
+    const char *vis = getenv("NEURON_RT_VISIBLE_CORES");
+    const char *num = getenv("NEURON_RT_NUM_CORES");
+    if (vis && *vis) {
+        if (!parse_core_list(vis, phys, count)) {
+            LOG_ERROR("invalid NEURON_RT_VISIBLE_CORES='%s' (expected ids or ranges like '0-3' or '1,3', below %d)",
+                      vis, NRT__MAX_CORES);
+            return NRT_INVALID;
+        }
+        if (phys[*count - 1] >= *total) {
+            LOG_ERROR("NEURON_RT_VISIBLE_CORES='%s' names core %u but only %u exist (OPENNRT_TOTAL_CORES)", vis,
+                      phys[*count - 1], *total);
+            return NRT_INVALID;
+        }
+        return NRT_SUCCESS;
+    }
+    uint64_t n = *total;
+    if (num && *num) {
+        if (!nrt__parse_u64(num, &n) || n < 1 || n > *total) {
+            LOG_ERROR("invalid NEURON_RT_NUM_CORES='%s' (expected 1..%u)", num, *total);
+            return NRT_INVALID;
+        }
+    }
+    for (uint32_t i = 0; i < n; i++)
+        phys[i] = i;
+    *count = (uint32_t)n;
+    return NRT_SUCCESS;
+}
+
+static NRT_STATUS read_config(nrtx_config_t *cfg, uint32_t *phys)
+{
+    memset(cfg, 0, sizeof *cfg);
+    uint32_t total;
+    NRT_STATUS st = nrt__cores_from_env(phys, &cfg->num_cores, &total);
+    if (st != NRT_SUCCESS)
+        return st;
+    uint64_t v;
+    bool ok = true;
+    ok &= env_u64("OPENNRT_QUEUES", 1, NRT__MAX_QUEUES, DEFAULT_QUEUES, &v);
+    cfg->queues[NRTA_XU_TENSOR_READ] = cfg->queues[NRTA_XU_TENSOR_WRITE] = cfg->queues[NRTA_XU_TENSOR_OP] =
+        (uint32_t)v;
+    cfg->queues[NRTA_XU_COMPUTE] = cfg->queues[NRTA_XU_COLLECTIVES] = 1;
+    ok &= env_u64("OPENNRT_QUEUE_DEPTH", 1, 1u << 20, DEFAULT_DEPTH, &v);
+    cfg->queue_depth = (uint32_t)v;
+    ok &= env_u64("OPENNRT_SPIN_US", 0, 1000000, DEFAULT_SPIN_NS / 1000, &v);
+    cfg->spin_ns = v * 1000;
+    ok &= env_u64("OPENNRT_NAN_CHECK", 0, 1, 0, &v);
+    cfg->nan_check = v != 0;
+    ok &= env_u64("NEURON_RT_EXEC_TIMEOUT", 0, 86400 * 365, DEFAULT_EXEC_TIMEOUT_S, &v);
+    cfg->exec_timeout_s = (uint32_t)v;
+    nrt__rt.exec_timeout_ns = v * 1000000000ull;
+    ok &= env_u64("OPENNRT_EXEC_TIMEOUT_MS", 0, UINT32_MAX, 0, &v);
+    if (v)
+        nrt__rt.exec_timeout_ns = v * 1000000ull;
+    const char *mem = getenv("OPENNRT_MEM_LIMIT");
+    cfg->mem_limit = DEFAULT_MEM_LIMIT;
+    if (mem && *mem && (!nrt__parse_size(mem, &cfg->mem_limit) || cfg->mem_limit == 0)) {
+        LOG_ERROR("invalid OPENNRT_MEM_LIMIT='%s' (expected bytes with optional K/M/G suffix)", mem);
+        ok = false;
+    }
+    cfg->log_level = nrt__log_level;
+    const char *tr = getenv("OPENNRT_TRACE");
+    nrt__strlcpy(nrt__rt.trace_path, tr, sizeof nrt__rt.trace_path);
+    return ok ? NRT_SUCCESS : NRT_INVALID;
+}
+
+/*===------------------------------------------------------------------===*/
+/* Lifecycle                                                              */
+/*===------------------------------------------------------------------===*/
+
+NRT_STATUS nrt__rt_check(const char *func)
+{
+    int s = atomic_load_explicit(&nrt__rt.state, memory_order_acquire);
+    if (NRT__LIKELY(s == NRT__RT_RUNNING))
+        return NRT_SUCCESS;
+    if (s == NRT__RT_NEVER) {
+        NRT__LOG(NRT__LOG_ERROR, "%s: runtime is not initialized (call nrt_init first)", func);
+        return NRT_UNINITIALIZED;
+    }
+    NRT__LOG(NRT__LOG_ERROR, "%s: runtime is closed (nrt_close was called)", func);
+    return NRT_CLOSED;
+}
+
+bool nrt__core_check(int64_t lnc, const char *func)
+{
+    if (lnc < 0 || lnc >= (int64_t)nrt__rt.cfg.num_cores) {
+        NRT__LOG(NRT__LOG_ERROR, "%s: logical core %lld does not exist (%u visible)", func, (long long)lnc,
+                 nrt__rt.cfg.num_cores);
+        return false;
+    }
+    return true;
+}
+
+static void raise_fd_limit(void)
+{
+    /* Completion handles are file descriptors; applications may hold
+     * thousands, so lift the soft limit to the hard one. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            LOG_DEBUG("could not raise RLIMIT_NOFILE: %s", strerror(errno));
+    }
+}
+
+static void destroy_cores(uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        nrt__units_destroy(nrt__rt.cores[i].units);
+}
+
+NRT_API NRT_STATUS nrt_init(nrt_framework_type_t framework, const char *fw_version, const char *fal_version)
+{
+    (void)fw_version;
+    (void)fal_version;
+    nrt__log_configure();
+    if (framework <= NRT_FRAMEWORK_TYPE_INVALID || framework > NRT_FRAMEWORK_TYPE_PRECHECK) {
+        LOG_ERROR("invalid framework type %d", (int)framework);
+        return NRT_INVALID;
+    }
+    pthread_mutex_lock(&nrt__rt.lock);
+    if (atomic_load_explicit(&nrt__rt.state, memory_order_relaxed) == NRT__RT_RUNNING) {
+        pthread_mutex_unlock(&nrt__rt.lock);
+        LOG_ERROR("runtime is already initialized");
+        return NRT_FAILURE;
+    }
+    uint32_t phys[NRT__MAX_CORES];
+    NRT_STATUS st = read_config(&nrt__rt.cfg, phys);
+    if (st == NRT_SUCCESS)
+        st = nrt__fault_parse_env(getenv("OPENNRT_FAULT"));
+    if (st != NRT_SUCCESS) {
+        pthread_mutex_unlock(&nrt__rt.lock);
+        return st;
+    }
+    raise_fd_limit();
+    atomic_fetch_add_explicit(&nrt__rt.gen, 1, memory_order_relaxed);
+    uint32_t made = 0;
+    for (; made < nrt__rt.cfg.num_cores; made++) {
+        nrt__lnc_t *c = &nrt__rt.cores[made];
+        c->index = made;
+        c->phys = phys[made];
+        atomic_store_explicit(&c->mem_used, 0, memory_order_relaxed);
+        atomic_store_explicit(&c->nmodels, 0, memory_order_relaxed);
+        st = nrt__units_create(made, c->units);
+        if (st != NRT_SUCCESS)
+            break;
+    }
+    if (st == NRT_SUCCESS)
+        st = nrt__watchdog_start();
+    if (st != NRT_SUCCESS) {
+        destroy_cores(made);
+        nrt__fault_reset();
+        pthread_mutex_unlock(&nrt__rt.lock);
+        return st;
+    }
+    if (nrt__rt.trace_path[0])
+        atomic_store_explicit(&nrt__trace_on, true, memory_order_relaxed);
+    /* Release: everything above is visible to threads that see RUNNING. */
+    atomic_store_explicit(&nrt__rt.state, NRT__RT_RUNNING, memory_order_release);
+    pthread_mutex_unlock(&nrt__rt.lock);
+    LOG_INFO("OpenNRT %s initialized: %u logical cores, %u queues per tensor unit, depth %u", NRTX_VERSION_STRING,
+             nrt__rt.cfg.num_cores, nrt__rt.cfg.queues[0], nrt__rt.cfg.queue_depth);
+    return NRT_SUCCESS;
+}
+
+NRT_API void nrt_close(void)
+{
+    pthread_mutex_lock(&nrt__rt.lock);
+    if (atomic_load_explicit(&nrt__rt.state, memory_order_relaxed) != NRT__RT_RUNNING) {
+        pthread_mutex_unlock(&nrt__rt.lock);
+        LOG_WARN("runtime is not initialized; nothing to close");
+        return;
+    }
+    /* New calls now fail with NRT_CLOSED; let queued work finish. */
+    atomic_store_explicit(&nrt__rt.state, NRT__RT_CLOSED, memory_order_release);
+    uint64_t budget = nrt__rt.exec_timeout_ns ? nrt__rt.exec_timeout_ns : 30000000000ull;
+    uint64_t deadline = nrt__now_ns() + budget;
+    for (uint32_t i = 0; i < nrt__rt.cfg.num_cores; i++)
+        nrt__units_quiesce(nrt__rt.cores[i].units, deadline);
+    nrt__watchdog_stop();
+    if (nrt__rt.trace_path[0] && nrt__trace_write_file(nrt__rt.trace_path) == NRT_SUCCESS)
+        LOG_INFO("trace written to %s", nrt__rt.trace_path);
+    atomic_store_explicit(&nrt__trace_on, false, memory_order_relaxed);
+    destroy_cores(nrt__rt.cfg.num_cores);
+    nrt__tracker_close_all();
+    nrt__tensor_close_all();
+    nrt__model_close_all();
+    nrt__fault_reset();
+    pthread_mutex_unlock(&nrt__rt.lock);
+    LOG_INFO("runtime closed");
+}
+
+/*===------------------------------------------------------------------===*/
+/* Counts, instance info, memory                                          */
+/*===------------------------------------------------------------------===*/
+
+static NRT_STATUS count_query(uint32_t *out, bool visible, const char *func)
+{
+    if (!out) {
+        NRT__LOG(NRT__LOG_ERROR, "%s: argument 'vnc_count' is NULL", func);
+        return NRT_INVALID;
+    }
+    *out = 0;
+    if (atomic_load_explicit(&nrt__rt.state, memory_order_acquire) == NRT__RT_RUNNING) {
+        if (visible) {
+            *out = nrt__rt.cfg.num_cores;
+            return NRT_SUCCESS;
+        }
+    } else {
+        nrt__log_configure();
+    }
+    uint32_t phys[NRT__MAX_CORES], count, total;
+    NRT_STATUS st = nrt__cores_from_env(phys, &count, &total);
+    if (st != NRT_SUCCESS)
+        return st;
+    *out = visible ? count : total;
+    return NRT_SUCCESS;
+}
+
+NRT_API NRT_STATUS nrt_get_total_nc_count(uint32_t *vnc_count) { return count_query(vnc_count, false, __func__); }
+NRT_API NRT_STATUS nrt_get_total_vnc_count(uint32_t *vnc_count) { return count_query(vnc_count, false, __func__); }
+NRT_API NRT_STATUS nrt_get_visible_nc_count(uint32_t *vnc_count) { return count_query(vnc_count, true, __func__); }
+NRT_API NRT_STATUS nrt_get_visible_vnc_count(uint32_t *vnc_count) { return count_query(vnc_count, true, __func__); }
+
+NRT_API NRT_STATUS nrt_get_instance_info(nrt_instance_info_t *info, size_t instance_info_len)
+{
+    CHECK_NOT_NULL(info);
+    CHECK_ARG(instance_info_len >= sizeof(nrt_instance_info_t), NRT_INVALID,
+              "instance_info_len %zu is smaller than sizeof(nrt_instance_info_t) = %zu", instance_info_len,
+              sizeof(nrt_instance_info_t));
+    uint32_t n = 0;
+    NRT_STATUS st = count_query(&n, true, __func__);
+    if (st != NRT_SUCCESS)
+        return st;
+    memset(info, 0, sizeof *info);
+    info->family = NRT_INSTANCE_UNKNOWN;
+    info->size = n;
+    nrt__strlcpy(info->arch_name, "cpu", sizeof info->arch_name);
+    nrt__strlcpy(info->device_revision, "sim", sizeof info->device_revision);
+    return NRT_SUCCESS;
+}
+
+NRT_STATUS nrt__mem_reserve(uint32_t lnc, uint64_t bytes)
+{
+    nrt__lnc_t *c = &nrt__rt.cores[lnc];
+    uint64_t cur = atomic_load_explicit(&c->mem_used, memory_order_relaxed);
+    do {
+        if (bytes > nrt__rt.cfg.mem_limit - cur) {
+            LOG_ERROR("core %u: allocating %llu bytes would exceed the memory limit (%llu of %llu used; "
+                      "OPENNRT_MEM_LIMIT)",
+                      lnc, (unsigned long long)bytes, (unsigned long long)cur,
+                      (unsigned long long)nrt__rt.cfg.mem_limit);
+            return NRT_RESOURCE;
+        }
+    } while (!atomic_compare_exchange_weak_explicit(&c->mem_used, &cur, cur + bytes, memory_order_relaxed,
+                                                    memory_order_relaxed));
+    return NRT_SUCCESS;
+}
+
+void nrt__mem_unreserve(uint32_t lnc, uint32_t gen, uint64_t bytes)
+{
+    /* Storage freed after a later nrt_init belongs to an old accounting. */
+    if (gen == atomic_load_explicit(&nrt__rt.gen, memory_order_relaxed))
+        atomic_fetch_sub_explicit(&nrt__rt.cores[lnc].mem_used, bytes, memory_order_relaxed);
+}
+
+NRT_API NRT_STATUS nrt_get_vnc_memory_stats(uint32_t vnc, nrt_vnc_memory_stats_t *stats, size_t stats_size_in,
+                                            size_t *stats_size_out)
+{
+    CHECK_RUNNING();
+    CHECK_NOT_NULL(stats);
+    CHECK_CORE(vnc);
+    CHECK_ARG(stats_size_in > 0, NRT_INVALID, "stats_size_in is 0");
+    nrt_vnc_memory_stats_t s = {
+        .bytes_used = (size_t)atomic_load_explicit(&nrt__rt.cores[vnc].mem_used, memory_order_relaxed),
+        .bytes_limit = (size_t)nrt__rt.cfg.mem_limit,
+    };
+    size_t n = stats_size_in < sizeof s ? stats_size_in : sizeof s;
+    memcpy(stats, &s, n);
+    if (stats_size_out)
+        *stats_size_out = sizeof s;
+    return NRT_SUCCESS;
+}
+
+NRT_API NRT_STATUS nrtx_get_config(nrtx_config_t *config)
+{
+    CHECK_RUNNING();
+    CHECK_NOT_NULL(config);
+    *config = nrt__rt.cfg;
+    config->log_level = nrt__log_level;
+    return NRT_SUCCESS;
+}
+
+NRT_API NRT_STATUS nrtx_get_visible_cores(uint32_t *out, uint32_t n, uint32_t *count)
+{
+    CHECK_RUNNING();
+    CHECK_NOT_NULL(count);
+    CHECK_ARG(out || n == 0, NRT_INVALID, "argument 'out' is NULL with n = %u", n);
+    *count = nrt__rt.cfg.num_cores;
+    for (uint32_t i = 0; i < n && i < nrt__rt.cfg.num_cores; i++)
+        out[i] = nrt__rt.cores[i].phys;
+    return NRT_SUCCESS;
+}

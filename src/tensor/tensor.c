@@ -1,0 +1,560 @@
+/*
+ * src/tensor/tensor.c - tensors: allocation (device / host / virtual),
+ * bounds-checked read, write, copy and memset, batches, slices, attached
+ * caller buffers, and the reference-counted storage behind them.
+ *
+ * Device memory is host memory accounted against the owning core's limit.
+ * Allocations of 2 MiB and more come straight from mmap (zeroed, page
+ * aligned, returned to the OS on free); smaller ones are 64-byte aligned.
+ */
+#include "tensor/tensor.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "core/core.h"
+
+#define MMAP_THRESHOLD (2u << 20)
+
+/*===------------------------------------------------------------------===*/
+/* Storage                                                                */
+/*===------------------------------------------------------------------===*/
+
+static NRT_STATUS storage_create(size_t size, int core, nrt__storage_t **out)
+{
+    *out = NULL;
+    if (core >= 0) {
+        NRT_STATUS st = nrt__mem_reserve((uint32_t)core, size);
+        if (st != NRT_SUCCESS)
+            return st;
+    }
+    nrt__storage_t *s = calloc(1, sizeof *s);
+    void *p = NULL;
+    if (s && size >= MMAP_THRESHOLD) {
+        p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+            p = NULL;
+    } else if (s) {
+        size_t rounded = (size + 63) & ~(size_t)63;
+        if (rounded >= size && posix_memalign(&p, 64, rounded) == 0)
+            memset(p, 0, rounded);
+        else
+            p = NULL;
+    }
+    if (!s || !p) {
+        free(s);
+        if (core >= 0)
+            nrt__mem_unreserve((uint32_t)core, atomic_load(&nrt__rt.gen), size);
+        LOG_ERROR("out of host memory allocating %zu bytes", size);
+        return NRT_FAIL_HOST_MEM_ALLOC;
+    }
+    atomic_init(&s->refs, 1);
+    s->owned = true;
+    s->core = core;
+    s->gen = atomic_load_explicit(&nrt__rt.gen, memory_order_relaxed);
+    s->ptr = p;
+    s->size = size;
+    *out = s;
+    return NRT_SUCCESS;
+}
+
+void nrt__storage_retain(nrt__storage_t *st)
+{
+    /* Relaxed: the caller already holds a reference. */
+    atomic_fetch_add_explicit(&st->refs, 1, memory_order_relaxed);
+}
+
+void nrt__storage_release(nrt__storage_t *st)
+{
+    if (!st)
+        return;
+    /* acq_rel: the last releaser must see every write made under other
+     * references before it frees. */
+    if (atomic_fetch_sub_explicit(&st->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    if (st->owned) {
+        if (st->size >= MMAP_THRESHOLD)
+            munmap(st->ptr, st->size);
+        else
+            free(st->ptr);
+        if (st->core >= 0)
+            nrt__mem_unreserve((uint32_t)st->core, st->gen, st->size);
+    }
+    free(st);
+}
+
+/*===------------------------------------------------------------------===*/
+/* Tensor objects                                                         */
+/*===------------------------------------------------------------------===*/
+
+bool nrt__tensor_check(const nrt_tensor_t *t, const char *what)
+{
+    if (NRT__UNLIKELY(!t)) {
+        LOG_ERROR("%s: tensor is NULL", what);
+        return false;
+    }
+    if (NRT__UNLIKELY(t->magic != NRT__TENSOR_MAGIC)) {
+        LOG_ERROR("%s: handle %p is not a tensor", what, (const void *)t);
+        return false;
+    }
+    return true;
+}
+
+static void tensor_destroy_locked(nrt_tensor_t *t)
+{
+    NRT__REG_DEL(nrt__rt.tensors, t);
+    t->magic = 0;
+    nrt__storage_release(t->st);
+    free(t);
+}
+
+void nrt__tensor_retain(nrt_tensor_t *t)
+{
+    atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
+}
+
+void nrt__tensor_release(nrt_tensor_t *t)
+{
+    if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    pthread_mutex_lock(&nrt__rt.lock);
+    tensor_destroy_locked(t);
+    pthread_mutex_unlock(&nrt__rt.lock);
+}
+
+static NRT_STATUS tensor_new(const char *name, nrt_tensor_placement_t placement, int core, size_t size,
+                             nrt__storage_t *st, size_t offset, nrt_tensor_t **out)
+{
+    nrt_tensor_t *t = calloc(1, sizeof *t);
+    if (!t) {
+        LOG_ERROR("out of host memory");
+        return NRT_FAIL_HOST_MEM_ALLOC;
+    }
+    t->magic = NRT__TENSOR_MAGIC;
+    atomic_init(&t->refs, 1);
+    t->st = st;
+    t->offset = offset;
+    t->size = size;
+    t->placement = placement;
+    t->core = core;
+    nrt__strlcpy(t->name, name, sizeof t->name);
+    pthread_mutex_lock(&nrt__rt.lock);
+    NRT__REG_ADD(nrt__rt.tensors, t);
+    pthread_mutex_unlock(&nrt__rt.lock);
+    *out = t;
+    return NRT_SUCCESS;
+}
+
+NRT_API NRT_STATUS nrt_tensor_allocate(nrt_tensor_placement_t tensor_placement, int vnc, size_t size,
+                                       const char *name, nrt_tensor_t **tensor)
+{
+    CHECK_RUNNING();
+    CHECK_NOT_NULL(tensor);
+    *tensor = NULL;
+    CHECK_ARG(size > 0, NRT_INVALID, "size is 0");
+    int core = -1;
+    switch (tensor_placement) {
+    case NRT_TENSOR_PLACEMENT_DEVICE:
+        CHECK_CORE(vnc);
+        core = vnc;
+        break;
+    case NRT_TENSOR_PLACEMENT_HOST:
+    case NRT_TENSOR_PLACEMENT_VIRTUAL:
+        if (vnc != -1)
+            CHECK_CORE(vnc);
+        core = vnc;
+        break;
+    default:
+        LOG_ERROR("unknown tensor placement %d", (int)tensor_placement);
+        return NRT_INVALID;
+    }
+    nrt__storage_t *st = NULL;
+    if (tensor_placement != NRT_TENSOR_PLACEMENT_VIRTUAL) {
+        /* Only device memory counts against a core's limit. */
+        NRT_STATUS s = storage_create(size, tensor_placement == NRT_TENSOR_PLACEMENT_DEVICE ? core : -1, &st);
+        if (s != NRT_SUCCESS)
+            return s;
+    }
+    NRT_STATUS s = tensor_new(name, tensor_placement, core, size, st, 0, tensor);
+    if (s != NRT_SUCCESS)
+        nrt__storage_release(st);
+    return s;
+}
+
+NRT_API void nrt_tensor_free(nrt_tensor_t **tensor)
+{
+    if (nrt__rt_check(__func__) != NRT_SUCCESS)
+        return;
+    if (!tensor) {
+        LOG_ERROR("argument 'tensor' is NULL");
+        return;
+    }
+    if (!*tensor)
+        return; /* like free(NULL) */
+    if (!nrt__tensor_check(*tensor, __func__))
+        return;
+    nrt_tensor_t *t = *tensor;
+    *tensor = NULL;
+    if (t->user_freed) {
+        LOG_ERROR("tensor '%s' freed twice", t->name);
+        return;
+    }
+    t->user_freed = true;
+    nrt__tensor_release(t);
+}
+
+static bool has_storage(const nrt_tensor_t *t, const char *func)
+{
+    if (!t->st) {
+        NRT__LOG(NRT__LOG_ERROR, "%s: tensor '%s' has no storage (attach a buffer first)", func, t->name);
+        return false;
+    }
+    return true;
+}
+
+#define CHECK_TENSOR(t)                                                        \
+    do {                                                                       \
+        if (!nrt__tensor_check((t), __func__) || !has_storage((t), __func__))  \
+            return NRT_INVALID;                                                \
+    } while (0)
+
+#define CHECK_RANGE(t, off, sz)                                                \
+    CHECK_ARG(nrt__range_ok((off), (sz), (t)->size), NRT_INVALID,              \
+              "range [offset %llu, size %llu] is outside tensor '%s' of %zu bytes", \
+              (unsigned long long)(off), (unsigned long long)(sz), (t)->name, (t)->size)
+
+NRT_API NRT_STATUS nrt_tensor_read(const nrt_tensor_t *tensor, void *buf, size_t offset, size_t size)
+{
+    CHECK_RUNNING();
+    CHECK_TENSOR(tensor);
+    CHECK_NOT_NULL(buf);
+    CHECK_RANGE(tensor, offset, size);
+    memcpy(buf, nrt__tensor_data(tensor) + offset, size);
+    return NRT_SUCCESS;
+}
+
+NRT_API NRT_STATUS nrt_tensor_write(nrt_tensor_t *tensor, const void *buf, size_t offset, size_t size)
+{
+    CHECK_RUNNING();
+    CHECK_TENSOR(tensor);
+    CHECK_NOT_NULL(buf);
+    CHECK_RANGE(tensor, offset, size);
+    memcpy(nrt__tensor_data(tensor) + offset, buf, size);
+    return NRT_SUCCESS;
+}
+
+static NRT_STATUS batch_validate(const nrt_tensor_batch_t *batches, uint64_t num_batches, const char *func)
+{
+    if (!batches && num_batches) {
+        NRT__LOG(NRT__LOG_ERROR, "%s: argument 'batches' is NULL", func);
+        return NRT_INVALID;
+    }
+    for (uint64_t b = 0; b < num_batches; b++) {
+        const nrt_tensor_t *t = batches[b].tensor;
+        if (!nrt__tensor_check(t, func) || !has_storage(t, func))
+            return NRT_INVALID;
+        if (!batches[b].ops && batches[b].num_ops) {
+            NRT__LOG(NRT__LOG_ERROR, "%s: batch %llu has NULL ops", func, (unsigned long long)b);
+            return NRT_INVALID;
+        }
+        for (uint32_t i = 0; i < batches[b].num_ops; i++) {
+            const nrt_tensor_batch_op_t *op = &batches[b].ops[i];
+            if (!op->buffer && op->size) {
+                NRT__LOG(NRT__LOG_ERROR, "%s: batch %llu op %u has a NULL buffer", func, (unsigned long long)b, i);
+                return NRT_INVALID;
+            }
+            if (!nrt__range_ok(op->offset, op->size, t->size)) {
+                NRT__LOG(NRT__LOG_ERROR, "%s: batch %llu op %u range [%llu, +%llu] is outside tensor '%s' of %zu bytes",
+                         func, (unsigned long long)b, i, (unsigned long long)op->offset,
+                         (unsigned long long)op->size, t->name, t->size);
+                return NRT_INVALID;
+            }
+        }
+    }
+    return NRT_SUCCESS;
+}
+
+NRT_API NRT_STATUS nrt_tensor_read_batch(const nrt_tensor_batch_t *batches, uint64_t num_batches, bool unsafe)
+{
+    (void)unsafe;
+    CHECK_RUNNING();
+    NRT_STATUS st = batch_validate(batches, num_batches, __func__);
+    if (st != NRT_SUCCESS)
+        return st;
+    for (uint64_t b = 0; b < num_batches; b++)
+        for (uint32_t i = 0; i < batches[b].num_ops; i++) {
+            const nrt_tensor_batch_op_t *op = &batches[b].ops[i];
+            if (op->size)
+                memcpy(op->buffer, nrt__tensor_data(batches[b].tensor) + op->offset, op->size);
+        }
+    return NRT_SUCCESS;
+}
+
+NRT_API NRT_STATUS nrt_tensor_write_batch(const nrt_tensor_batch_t *batches, uint64_t num_batches, bool unsafe)
+{
+    (void)unsafe;
+    CHECK_RUNNING();
+    NRT_STATUS st = batch_validate(batches, num_batches, __func__);
+    if (st != NRT_SUCCESS)
+        return st;
+    for (uint64_t b = 0; b < num_batches; b++)
+        for (uint32_t i = 0; i < batches[b].num_ops; i++) {
+            const nrt_tensor_batch_op_t *op = &batches[b].ops[i];
+            if (op->size)
+                memcpy(nrt__tensor_data(batches[b].tensor) + op->offset, op->buffer, op->size);
+        }
+    return NRT_SUCCESS;
+}
+
+NRT_API NRT_STATUS nrt_tensor_copy(const nrt_tensor_t *src, size_t src_offset, nrt_tensor_t *dst, size_t dst_offset,
+                                   size_t size)
+{
+    CHECK_RUNNING();
+    CHECK_TENSOR(src);
+    CHECK_TENSOR(dst);
+    CHECK_RANGE(src, src_offset, size);
+    CHECK_RANGE(dst, dst_offset, size);
+    CHECK_ARG(!(src->placement == NRT_TENSOR_PLACEMENT_DEVICE && dst->placement == NRT_TENSOR_PLACEMENT_DEVICE &&
+                src->core != dst->core),
+              NRT_INVALID, "device tensors '%s' (core %d) and '%s' (core %d) are on different cores", src->name,
+              src->core, dst->name, dst->core);
+    memmove(nrt__tensor_data(dst) + dst_offset, nrt__tensor_data(src) + src_offset, size);
+    return NRT_SUCCESS;
+}
+
+NRT_API size_t nrt_tensor_get_size(const nrt_tensor_t *tensor)
+{
+    if (!tensor || tensor->magic != NRT__TENSOR_MAGIC) {
+        LOG_ERROR("invalid tensor handle %p", (const void *)tensor);
+        return 0;
+    }
+    return tensor->size;
+}
+
+NRT_API NRT_STATUS nrt_tensor_memset(nrt_tensor_t *tensor, uint64_t offset, int value, size_t size)
+{
+    CHECK_RUNNING();
+    CHECK_TENSOR(tensor);
+    CHECK_RANGE(tensor, offset, size);
+    memset(nrt__tensor_data(tensor) + offset, value, size);
+    return NRT_SUCCESS;
+}
+
+NRT_API NRT_STATUS nrt_tensor_allocate_empty(const char *name, nrt_tensor_t **tensor)
+{
+    CHECK_RUNNING();
+    CHECK_NOT_NULL(tensor);
+    *tensor = NULL;
+    return tensor_new(name, NRT_TENSOR_PLACEMENT_VIRTUAL, -1, 0, NULL, 0, tensor);
+}
+
+NRT_API NRT_STATUS nrt_tensor_attach_buffer(nrt_tensor_t *tensor, void *buffer, size_t size)
+{
+    CHECK_RUNNING();
+    if (!nrt__tensor_check(tensor, __func__))
+        return NRT_INVALID;
+    CHECK_NOT_NULL(buffer);
+    CHECK_ARG(size > 0, NRT_INVALID, "size is 0");
+    CHECK_ARG(!tensor->st || !tensor->st->owned, NRT_INVALID,
+              "tensor '%s' owns its memory; only empty or virtual tensors take a buffer", tensor->name);
+    nrt__storage_t *st = calloc(1, sizeof *st);
+    if (!st) {
+        LOG_ERROR("out of host memory");
+        return NRT_FAIL_HOST_MEM_ALLOC;
+    }
+    atomic_init(&st->refs, 1);
+    st->owned = false;
+    st->core = -1;
+    st->ptr = buffer;
+    st->size = size;
+    nrt__storage_release(tensor->st);
+    tensor->st = st;
+    tensor->offset = 0;
+    tensor->size = size;
+    return NRT_SUCCESS;
+}
+
+NRT_API NRT_STATUS nrt_tensor_allocate_slice(const nrt_tensor_t *tensor_source, size_t offset, size_t size,
+                                             const char *name, nrt_tensor_t **tensor_slice)
+{
+    CHECK_RUNNING();
+    CHECK_NOT_NULL(tensor_slice);
+    *tensor_slice = NULL;
+    CHECK_TENSOR(tensor_source);
+    CHECK_ARG(size > 0, NRT_INVALID, "size is 0");
+    CHECK_RANGE(tensor_source, offset, size);
+    nrt__storage_retain(tensor_source->st);
+    NRT_STATUS st = tensor_new(name, tensor_source->placement, tensor_source->core, size, tensor_source->st,
+                               tensor_source->offset + offset, tensor_slice);
+    if (st != NRT_SUCCESS)
+        nrt__storage_release(tensor_source->st);
+    return st;
+}
+
+NRT_API void *nrt_tensor_get_va(const nrt_tensor_t *tensor)
+{
+    if (nrt__rt_check(__func__) != NRT_SUCCESS || !nrt__tensor_check(tensor, __func__))
+        return NULL;
+    return nrt__tensor_data(tensor);
+}
+
+NRT_API NRT_STATUS nrt_tensor_get_device_allocation_info(const nrt_tensor_t *tensor,
+                                                         nrt_tensor_device_allocation_info_t *alloc_info)
+{
+    CHECK_RUNNING();
+    CHECK_TENSOR(tensor);
+    CHECK_NOT_NULL(alloc_info);
+    alloc_info->physical_address = (uint64_t)(uintptr_t)nrt__tensor_data(tensor);
+    alloc_info->size = tensor->size;
+    alloc_info->hbm_index = tensor->placement == NRT_TENSOR_PLACEMENT_DEVICE ? tensor->core : -1;
+    return NRT_SUCCESS;
+}
+
+/*===------------------------------------------------------------------===*/
+/* Tensor sets                                                            */
+/*===------------------------------------------------------------------===*/
+
+bool nrt__tset_check(const void *set, const char *what)
+{
+    if (NRT__UNLIKELY(!set)) {
+        LOG_ERROR("%s: tensor set is NULL", what);
+        return false;
+    }
+    if (NRT__UNLIKELY(((const nrt__tset_t *)set)->magic != NRT__TSET_MAGIC)) {
+        LOG_ERROR("%s: handle %p is not a tensor set", what, set);
+        return false;
+    }
+    return true;
+}
+
+nrt_tensor_t *nrt__tset_find(const nrt__tset_t *set, const char *name)
+{
+    for (size_t i = 0; i < set->count; i++)
+        if (strcmp(set->entries[i].name, name) == 0)
+            return set->entries[i].tensor;
+    return NULL;
+}
+
+NRT_API NRT_STATUS nrt_allocate_tensor_set(nrt_tensor_set_t **result)
+{
+    CHECK_RUNNING();
+    CHECK_NOT_NULL(result);
+    *result = NULL;
+    nrt__tset_t *s = calloc(1, sizeof *s);
+    if (!s) {
+        LOG_ERROR("out of host memory");
+        return NRT_FAIL_HOST_MEM_ALLOC;
+    }
+    s->magic = NRT__TSET_MAGIC;
+    pthread_mutex_lock(&nrt__rt.lock);
+    NRT__REG_ADD(nrt__rt.tsets, s);
+    pthread_mutex_unlock(&nrt__rt.lock);
+    *result = s;
+    return NRT_SUCCESS;
+}
+
+static void tset_free_entries(nrt__tset_t *s, bool release_tensors)
+{
+    for (size_t i = 0; i < s->count; i++) {
+        free(s->entries[i].name);
+        if (release_tensors)
+            nrt__tensor_release(s->entries[i].tensor);
+    }
+    free(s->entries);
+    s->magic = 0;
+    free(s);
+}
+
+NRT_API void nrt_destroy_tensor_set(nrt_tensor_set_t **tensor_set)
+{
+    if (nrt__rt_check(__func__) != NRT_SUCCESS)
+        return;
+    if (!tensor_set) {
+        LOG_ERROR("argument 'tensor_set' is NULL");
+        return;
+    }
+    if (!*tensor_set)
+        return;
+    if (!nrt__tset_check(*tensor_set, __func__))
+        return;
+    nrt__tset_t *s = *tensor_set;
+    *tensor_set = NULL;
+    pthread_mutex_lock(&nrt__rt.lock);
+    NRT__REG_DEL(nrt__rt.tsets, s);
+    pthread_mutex_unlock(&nrt__rt.lock);
+    tset_free_entries(s, true);
+}
+
+static bool name_ok(const char *name, const char *func)
+{
+    if (!name || !*name || strnlen(name, NRT_TENSOR_NAME_MAX) >= NRT_TENSOR_NAME_MAX) {
+        NRT__LOG(NRT__LOG_ERROR, "%s: tensor name is %s", func,
+                 !name ? "NULL" : !*name ? "empty" : "longer than 255 bytes");
+        return false;
+    }
+    return true;
+}
+
+NRT_API NRT_STATUS nrt_add_tensor_to_tensor_set(nrt_tensor_set_t *tensor_set, const char *tensor_name,
+                                                nrt_tensor_t *tensor)
+{
+    CHECK_RUNNING();
+    if (!nrt__tset_check(tensor_set, __func__) || !name_ok(tensor_name, __func__) ||
+        !nrt__tensor_check(tensor, __func__))
+        return NRT_INVALID;
+    nrt__tset_t *s = tensor_set;
+    for (size_t i = 0; i < s->count; i++) {
+        if (strcmp(s->entries[i].name, tensor_name) == 0) {
+            nrt__tensor_retain(tensor);
+            nrt__tensor_release(s->entries[i].tensor);
+            s->entries[i].tensor = tensor;
+            return NRT_SUCCESS;
+        }
+    }
+    if (s->count == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 8;
+        nrt__tset_entry_t *e = realloc(s->entries, cap * sizeof *e);
+        if (!e) {
+            LOG_ERROR("out of host memory");
+            return NRT_FAIL_HOST_MEM_ALLOC;
+        }
+        s->entries = e;
+        s->cap = cap;
+    }
+    char *name = strdup(tensor_name);
+    if (!name) {
+        LOG_ERROR("out of host memory");
+        return NRT_FAIL_HOST_MEM_ALLOC;
+    }
+    nrt__tensor_retain(tensor);
+    s->entries[s->count].name = name;
+    s->entries[s->count].tensor = tensor;
+    s->count++;
+    return NRT_SUCCESS;
+}
+
+NRT_API NRT_STATUS nrt_get_tensor_from_tensor_set(nrt_tensor_set_t *tensor_set, const char *tensor_name,
+                                                  nrt_tensor_t **tensor)
+{
+    CHECK_RUNNING();
+    CHECK_NOT_NULL(tensor);
+    *tensor = NULL;
+    if (!nrt__tset_check(tensor_set, __func__) || !name_ok(tensor_name, __func__))
+        return NRT_INVALID;
+    nrt_tensor_t *t = nrt__tset_find(tensor_set, tensor_name);
+    CHECK_ARG(t != NULL, NRT_INVALID, "no tensor named '%s' in the set", tensor_name);
+    *tensor = t;
+    return NRT_SUCCESS;
+}
+
+void nrt__tensor_close_all(void)
+{
+    while (nrt__rt.tsets) {
+        nrt__tset_t *s = nrt__rt.tsets;
+        NRT__REG_DEL(nrt__rt.tsets, s);
+        tset_free_entries(s, false);
+    }
+    while (nrt__rt.tensors)
+        tensor_destroy_locked(nrt__rt.tensors);
+}

@@ -1,0 +1,79 @@
+/*
+ * src/tensor/tensor.h - tensors, their reference-counted storage, and
+ * tensor sets (private).
+ *
+ * Lifetime rule: a tensor's bytes live in a storage object. The tensor,
+ * every slice of it and every queued request that touches it hold a
+ * reference to the storage; the bytes are released when the last one goes.
+ * Tensor objects themselves are referenced by the user and by the tensor
+ * sets that contain them.
+ */
+#pragma once
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nrt/nrt.h"
+#include "nrt/nrt_experimental.h"
+
+#define NRT__TENSOR_MAGIC 0x544e5352u /* "RSNT" */
+#define NRT__TSET_MAGIC 0x54455354u   /* "TSET" */
+
+typedef struct nrt__storage {
+    _Atomic uint32_t refs;
+    bool owned;     /* we free |ptr| */
+    int core;       /* accounted against this core, -1: host */
+    uint32_t gen;   /* runtime generation it was accounted in */
+    void *ptr;
+    size_t size;
+} nrt__storage_t;
+
+struct nrt_tensor {
+    uint32_t magic;
+    _Atomic uint32_t refs; /* user + tensor sets */
+    nrt__storage_t *st;    /* NULL: no storage yet (empty/virtual) */
+    size_t offset;         /* into st */
+    size_t size;
+    nrt_tensor_placement_t placement;
+    int core;              /* -1: host */
+    bool user_freed;
+    struct nrt_tensor *reg_prev, *reg_next; /* runtime registry */
+    char name[NRT_TENSOR_NAME_MAX];
+};
+
+typedef struct nrt__tset_entry {
+    char *name;
+    nrt_tensor_t *tensor;
+} nrt__tset_entry_t;
+
+typedef struct nrt__tset {
+    uint32_t magic;
+    size_t count, cap;
+    nrt__tset_entry_t *entries;
+    struct nrt__tset *reg_prev, *reg_next;
+} nrt__tset_t;
+
+void nrt__storage_retain(nrt__storage_t *st);
+void nrt__storage_release(nrt__storage_t *st);
+
+void nrt__tensor_retain(nrt_tensor_t *t);
+void nrt__tensor_release(nrt_tensor_t *t);
+
+/* Handle checks (magic); log and return false when wrong. */
+bool nrt__tensor_check(const nrt_tensor_t *t, const char *what);
+bool nrt__tset_check(const void *set, const char *what);
+
+/* Looks |name| up; NULL if absent. */
+nrt_tensor_t *nrt__tset_find(const nrt__tset_t *set, const char *name);
+
+/* The tensor's bytes; NULL when it has no storage. */
+static inline char *nrt__tensor_data(const nrt_tensor_t *t)
+{
+    return t->st ? (char *)t->st->ptr + t->offset : NULL;
+}
+
+/* Called by nrt_close with the registry lock held: frees every set and
+ * tensor still alive. */
+void nrt__tensor_close_all(void);

@@ -1,0 +1,326 @@
+/*
+ * src/xu/async.c - the public explicit-async API (nrta_*) and the
+ * synchronous nrt_execute, which runs on the same COMPUTE queue so that it
+ * is ordered with async executions of that core.
+ *
+ * A schedule call validates everything, takes references on what the
+ * request touches (storage, model, tracker), and submits; if the queue is
+ * full or the unit degraded it drops those references again, so a refused
+ * call leaves no trace.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+#include "xu/xu.h"
+
+static NRT_STATUS tracker_for(nrta_error_tracker_t *err, uint32_t lnc, const char *func)
+{
+    if (!err)
+        return NRT_SUCCESS;
+    if (!nrt__tracker_check(err, func))
+        return NRT_INVALID;
+    if (err->lnc != lnc) {
+        NRT__LOG(NRT__LOG_ERROR, "%s: error tracker belongs to core %u, the request runs on core %u", func, err->lnc,
+                 lnc);
+        return NRT_INVALID;
+    }
+    return NRT_SUCCESS;
+}
+
+static NRT_STATUS submit(nrt__queue_t *q, nrt__req_t *req, nrta_seq_t *out, const char *func)
+{
+    if (req->tracker)
+        nrt__tracker_retain(req->tracker);
+    if (atomic_load_explicit(&nrt__trace_on, memory_order_relaxed))
+        req->enq_ns = nrt__now_ns();
+    NRT_STATUS st = nrt__queue_submit(q, req, out);
+    if (NRT__UNLIKELY(st != NRT_SUCCESS)) {
+        nrt__req_release(req);
+        if (st == NRT_EXEC_UNIT_UNRECOVERABLE)
+            NRT__LOG(NRT__LOG_ERROR, "%s: core %u unit %u is degraded", func, q->lnc, q->xu);
+    }
+    return st;
+}
+
+/* The core whose units serve |t|: its own, or core 0 for host memory. */
+static inline uint32_t tensor_core(const nrt_tensor_t *t)
+{
+    return t->core >= 0 ? (uint32_t)t->core : 0;
+}
+
+static NRT_STATUS check_io_tensor(const nrt_tensor_t *t, uint64_t offset, uint64_t size, const char *func)
+{
+    if (!nrt__tensor_check(t, func))
+        return NRT_INVALID;
+    if (NRT__UNLIKELY(!t->st)) {
+        NRT__LOG(NRT__LOG_ERROR, "%s: tensor '%s' has no storage", func, t->name);
+        return NRT_INVALID;
+    }
+    if (NRT__UNLIKELY(size == 0 || !nrt__range_ok(offset, size, t->size))) {
+        NRT__LOG(NRT__LOG_ERROR, "%s: range [offset %llu, size %llu] is empty or outside tensor '%s' of %zu bytes",
+                 func, (unsigned long long)offset, (unsigned long long)size, t->name, t->size);
+        return NRT_INVALID;
+    }
+    return NRT_SUCCESS;
+}
+
+static NRT_STATUS schedule_io(enum nrt__req_kind kind, nrt_tensor_t *tensor, void *buf, uint64_t offset,
+                              uint64_t size, int queue, nrta_error_tracker_t *err, nrta_seq_t *req_sequence,
+                              const char *func)
+{
+    NRT_STATUS st = nrt__rt_check(func);
+    if (NRT__UNLIKELY(st != NRT_SUCCESS))
+        return st;
+    if (NRT__UNLIKELY(!req_sequence || !buf)) {
+        NRT__LOG(NRT__LOG_ERROR, "%s: argument '%s' is NULL", func, !buf ? "buf" : "req_sequence");
+        return NRT_INVALID;
+    }
+    st = check_io_tensor(tensor, offset, size, func);
+    if (NRT__UNLIKELY(st != NRT_SUCCESS))
+        return st;
+    uint32_t lnc = tensor_core(tensor);
+    nrt__queue_t *q;
+    st = nrt__queue_get(lnc, kind == NRT__REQ_READ ? NRTA_XU_TENSOR_READ : NRTA_XU_TENSOR_WRITE, queue, func, &q);
+    if (NRT__UNLIKELY(st != NRT_SUCCESS))
+        return st;
+    st = tracker_for(err, lnc, func);
+    if (NRT__UNLIKELY(st != NRT_SUCCESS))
+        return st;
+    nrt__req_t req;
+    req.kind = (uint8_t)kind;
+    req.tracker = err;
+    req.size = size;
+    req.enq_ns = 0;
+    req.sync_status = NULL;
+    req.u.io.st = tensor->st;
+    req.u.io.dev = nrt__tensor_data(tensor) + offset;
+    req.u.io.host = buf;
+    nrt__storage_retain(tensor->st);
+    return submit(q, &req, req_sequence, func);
+}
+
+NRT_API NRT_STATUS nrta_tensor_write(nrt_tensor_t *tensor, const void *buf, uint64_t offset, uint64_t size, int queue,
+                                     nrta_error_tracker_t *err, nrta_seq_t *req_sequence)
+{
+    return schedule_io(NRT__REQ_WRITE, tensor, (void *)(uintptr_t)buf, offset, size, queue, err, req_sequence,
+                       __func__);
+}
+
+NRT_API NRT_STATUS nrta_tensor_read(void *buf, nrt_tensor_t *tensor, uint64_t offset, uint64_t size, int queue,
+                                    nrta_error_tracker_t *err, nrta_seq_t *req_sequence)
+{
+    return schedule_io(NRT__REQ_READ, tensor, buf, offset, size, queue, err, req_sequence, __func__);
+}
+
+NRT_API NRT_STATUS nrta_tensor_copy(nrt_tensor_t *src, uint64_t src_offset, nrt_tensor_t *dst, uint64_t dst_offset,
+                                    uint64_t size, int queue, nrta_error_tracker_t *err, nrta_seq_t *req_sequence)
+{
+    CHECK_RUNNING();
+    CHECK_NOT_NULL(req_sequence);
+    NRT_STATUS st = check_io_tensor(src, src_offset, size, __func__);
+    if (st == NRT_SUCCESS)
+        st = check_io_tensor(dst, dst_offset, size, __func__);
+    if (st != NRT_SUCCESS)
+        return st;
+    CHECK_ARG(tensor_core(src) == tensor_core(dst), NRT_INVALID,
+              "tensors '%s' (core %d) and '%s' (core %d) are not on one core", src->name, src->core, dst->name,
+              dst->core);
+    uint32_t lnc = tensor_core(src);
+    nrt__queue_t *q;
+    st = nrt__queue_get(lnc, NRTA_XU_TENSOR_OP, queue, __func__, &q);
+    if (st == NRT_SUCCESS)
+        st = tracker_for(err, lnc, __func__);
+    if (st != NRT_SUCCESS)
+        return st;
+    nrt__req_t req = {.kind = NRT__REQ_COPY, .tracker = err, .size = size};
+    req.u.copy.src = src->st;
+    req.u.copy.dst = dst->st;
+    req.u.copy.s = nrt__tensor_data(src) + src_offset;
+    req.u.copy.d = nrt__tensor_data(dst) + dst_offset;
+    nrt__storage_retain(src->st);
+    nrt__storage_retain(dst->st);
+    return submit(q, &req, req_sequence, __func__);
+}
+
+/* Builds an execute request (references taken) for |model|. */
+static NRT_STATUS build_exec(nrt_model_t *model, const nrt_tensor_set_t *input, nrt_tensor_set_t *output,
+                             nrta_error_tracker_t *err, nrt__req_t *req, const char *func)
+{
+    uint32_t n = nrt__model_ntensors(model);
+    uint64_t bytes = 0;
+    for (uint32_t i = 0; i < model->desc->num_inputs; i++)
+        bytes += model->desc->inputs[i].size;
+    /* One block: storages, then data pointers. */
+    void **block = malloc(2 * n * sizeof(void *));
+    if (!block) {
+        NRT__LOG(NRT__LOG_ERROR, "%s: out of host memory", func);
+        return NRT_FAIL_HOST_MEM_ALLOC;
+    }
+    nrt__storage_t **sts = (nrt__storage_t **)block;
+    void **ptrs = block + n;
+    NRT_STATUS st = nrt__model_bind(model, input, output, func, sts, ptrs);
+    if (st != NRT_SUCCESS) {
+        free(block);
+        return st;
+    }
+    memset(req, 0, sizeof *req);
+    req->kind = NRT__REQ_EXEC;
+    req->tracker = err;
+    req->size = bytes;
+    req->u.exec.model = model;
+    req->u.exec.sts = sts;
+    req->u.exec.ptrs = ptrs;
+    nrt__model_retain(model);
+    return NRT_SUCCESS;
+}
+
+NRT_API NRT_STATUS nrta_execute_schedule(nrt_model_t *model, const nrt_tensor_set_t *input, nrt_tensor_set_t *output,
+                                         int queue, nrta_error_tracker_t *err, nrta_seq_t *req_sequence)
+{
+    CHECK_RUNNING();
+    CHECK_NOT_NULL(req_sequence);
+    if (!nrt__model_check(model, __func__))
+        return NRT_INVALID;
+    nrt__queue_t *q;
+    NRT_STATUS st = nrt__queue_get((uint32_t)model->core, NRTA_XU_COMPUTE, queue, __func__, &q);
+    if (st == NRT_SUCCESS)
+        st = tracker_for(err, (uint32_t)model->core, __func__);
+    if (st != NRT_SUCCESS)
+        return st;
+    nrt__req_t req;
+    st = build_exec(model, input, output, err, &req, __func__);
+    if (st != NRT_SUCCESS)
+        return st;
+    return submit(q, &req, req_sequence, __func__);
+}
+
+static NRT_STATUS execute_sync(nrt_model_t *model, const nrt_tensor_set_t *input_set, nrt_tensor_set_t *output_set,
+                               const char *func)
+{
+    nrt__queue_t *q = &nrt__rt.cores[model->core].units[NRTA_XU_COMPUTE].queues[0];
+    NRT_STATUS result = NRT_FAILURE;
+    nrt__req_t req;
+    NRT_STATUS st = build_exec(model, input_set, output_set, NULL, &req, func);
+    if (st != NRT_SUCCESS)
+        return st;
+    req.sync_status = &result;
+    nrta_seq_t seq;
+    for (;;) {
+        nrt__req_t attempt = req;
+        st = nrt__queue_submit(q, &attempt, &seq);
+        if (st != NRT_QUEUE_FULL)
+            break;
+        /* The queue is full of async work: wait for its oldest request. */
+        nrt__queue_wait(q, atomic_load_explicit(&q->completed, memory_order_acquire) + 1);
+    }
+    if (st != NRT_SUCCESS) {
+        nrt__req_release(&req);
+        NRT__LOG(NRT__LOG_ERROR, "%s: core %d COMPUTE unit is degraded", func, model->core);
+        return st;
+    }
+    nrt__queue_wait(q, NRTA_SEQ_GET_SEQ_NUM(seq));
+    if (result != NRT_SUCCESS)
+        NRT__LOG(NRT__LOG_ERROR, "%s: model '%s' failed with %s", func, model->desc->name,
+                 nrt_get_status_as_str(result));
+    return result;
+}
+
+NRT_API NRT_STATUS nrt_execute(nrt_model_t *model, const nrt_tensor_set_t *input_set, nrt_tensor_set_t *output_set)
+{
+    CHECK_RUNNING();
+    if (!nrt__model_check(model, __func__))
+        return NRT_INVALID;
+    return execute_sync(model, input_set, output_set, __func__);
+}
+
+NRT_API NRT_STATUS nrt_execute_repeat(nrt_model_t *model, const nrt_tensor_set_t *input_set,
+                                      nrt_tensor_set_t *output_set, int repeat_count)
+{
+    CHECK_RUNNING();
+    if (!nrt__model_check(model, __func__))
+        return NRT_INVALID;
+    CHECK_ARG(repeat_count >= 1, NRT_INVALID, "repeat_count %d is below 1", repeat_count);
+    NRT_STATUS st = NRT_SUCCESS;
+    for (int i = 0; i < repeat_count && st == NRT_SUCCESS; i++)
+        st = execute_sync(model, input_set, output_set, __func__);
+    return st;
+}
+
+/*===------------------------------------------------------------------===*/
+/* Completion queries                                                     */
+/*===------------------------------------------------------------------===*/
+
+/* Decodes |seq| into its queue; false (logged) when it names no queue or
+ * a number that was never issued. */
+static bool seq_decode(nrta_seq_t seq, nrt__queue_t **out, const char *func)
+{
+    nrta_xu_id_t id = NRTA_SEQ_GET_XU_ID(seq);
+    uint64_t num = NRTA_SEQ_GET_SEQ_NUM(seq);
+    uint32_t lnc = id >> 8, xu = (id >> 5) & 7, qi = id & 31;
+    if (NRT__LIKELY(lnc < nrt__rt.cfg.num_cores && xu < NRTA_XU_TYPE_NUM &&
+                    qi < nrt__rt.cores[lnc].units[xu].nqueues)) {
+        nrt__queue_t *q = &nrt__rt.cores[lnc].units[xu].queues[qi];
+        if (NRT__LIKELY(num >= 1 && num <= atomic_load_explicit(&q->tail, memory_order_acquire))) {
+            *out = q;
+            return true;
+        }
+    }
+    NRT__LOG(NRT__LOG_ERROR, "%s: sequence id 0x%016llx was never issued", func, (unsigned long long)seq);
+    return false;
+}
+
+NRT_API NRT_STATUS nrta_is_completed(nrta_seq_t seq, bool *is_completed)
+{
+    CHECK_RUNNING();
+    CHECK_NOT_NULL(is_completed);
+    *is_completed = false;
+    nrt__queue_t *q;
+    if (!seq_decode(seq, &q, __func__))
+        return NRT_INVALID;
+    /* Acquire: pairs with the worker's publish, so the request's results
+     * and tracker entry are visible once this reads true. */
+    *is_completed = atomic_load_explicit(&q->completed, memory_order_acquire) >= NRTA_SEQ_GET_SEQ_NUM(seq);
+    return NRT_SUCCESS;
+}
+
+NRT_API NRT_STATUS nrta_get_sequence(uint32_t lnc, nrta_xu_t xu, int queue, nrta_seq_t *seq)
+{
+    CHECK_RUNNING();
+    CHECK_NOT_NULL(seq);
+    CHECK_CORE(lnc);
+    nrt__queue_t *q;
+    NRT_STATUS st = nrt__queue_get(lnc, xu, queue, __func__, &q);
+    if (st != NRT_SUCCESS)
+        return st;
+    *seq = nrt__seq_make(q->xu_id, atomic_load_explicit(&q->completed, memory_order_acquire));
+    return NRT_SUCCESS;
+}
+
+NRT_API NRT_STATUS nrta_get_completion_handle(nrta_seq_t seq, int *fd)
+{
+    CHECK_RUNNING();
+    CHECK_NOT_NULL(fd);
+    *fd = -1;
+    nrt__queue_t *q;
+    if (!seq_decode(seq, &q, __func__))
+        return NRT_INVALID;
+    return nrt__queue_completion_fd(q, NRTA_SEQ_GET_SEQ_NUM(seq), fd);
+}
+
+NRT_API NRT_STATUS nrtx_get_queue_stats(uint32_t lnc, nrta_xu_t xu, int queue, nrtx_queue_stats_t *stats)
+{
+    CHECK_RUNNING();
+    CHECK_NOT_NULL(stats);
+    CHECK_CORE(lnc);
+    nrt__queue_t *q;
+    NRT_STATUS st = nrt__queue_get(lnc, xu, queue, __func__, &q);
+    if (st != NRT_SUCCESS)
+        return st;
+    stats->submitted = atomic_load_explicit(&q->tail, memory_order_acquire);
+    stats->completed = atomic_load_explicit(&q->completed, memory_order_acquire);
+    stats->errors = atomic_load_explicit(&q->errors, memory_order_relaxed);
+    stats->busy_ns = atomic_load_explicit(&q->busy_ns, memory_order_relaxed);
+    stats->degraded = atomic_load_explicit(&q->unit->degraded, memory_order_relaxed);
+    return NRT_SUCCESS;
+}
