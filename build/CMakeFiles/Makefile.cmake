@@ -58,4 +58,9 @@ set(CMAKE_DEPEND_INFO_FILES
   "CMakeFiles/nrt_obj.dir/DependInfo.cmake"
   "CMakeFiles/nrt.dir/DependInfo.cmake"
   "CMakeFiles/nrt_static.dir/DependInfo.cmake"
+  "models/CMakeFiles/model_vadd.dir/DependInfo.cmake"
+  "models/CMakeFiles/model_matmul.dir/DependInfo.cmake"
+  "models/CMakeFiles/model_mlp.dir/DependInfo.cmake"
+  "models/CMakeFiles/model_scale.dir/DependInfo.cmake"
+  "tests/CMakeFiles/api_smoke.dir/DependInfo.cmake"
   )

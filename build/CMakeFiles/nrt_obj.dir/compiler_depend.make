@@ -14,6 +14,9 @@ CMakeFiles/nrt_obj.dir/src/coll/coll_stub.c.o: /work/main/src/coll/coll_stub.c \
   /usr/include/x86_64-linux-gnu/gnu/stubs.h \
   /usr/include/x86_64-linux-gnu/gnu/stubs-64.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h \
+  /usr/include/x86_64-linux-gnu/bits/types/locale_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/__locale_t.h \
+  /usr/include/strings.h \
   /work/main/src/core/core.h \
   /usr/include/pthread.h \
   /usr/include/sched.h \
@@ -24,13 +27,18 @@ CMakeFiles/nrt_obj.dir/src/coll/coll_stub.c.o: /work/main/src/coll/coll_stub.c \
   /usr/include/x86_64-linux-gnu/bits/types/struct_timespec.h \
   /usr/include/x86_64-linux-gnu/bits/endian.h \
   /usr/include/x86_64-linux-gnu/bits/endianness.h \
-  /usr/include/time.h \
-  /usr/include/x86_64-linux-gnu/bits/time.h \
-  /usr/include/x86_64-linux-gnu/bits/types/clock_t.h \
-  /usr/include/x86_64-linux-gnu/bits/types/struct_tm.h \
   /usr/include/x86_64-linux-gnu/bits/sched.h \
   /usr/include/x86_64-linux-gnu/bits/types/struct_sched_param.h \
   /usr/include/x86_64-linux-gnu/bits/cpu-set.h \
+  /usr/include/time.h \
+  /usr/include/x86_64-linux-gnu/bits/time.h \
+  /usr/include/x86_64-linux-gnu/bits/timex.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_timeval.h \
+  /usr/include/x86_64-linux-gnu/bits/types/clock_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_tm.h \
+  /usr/include/x86_64-linux-gnu/bits/types/clockid_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/timer_t.h \
+  /usr/include/x86_64-linux-gnu/bits/types/struct_itimerspec.h \
   /usr/include/x86_64-linux-gnu/bits/pthreadtypes.h \
   /usr/include/x86_64-linux-gnu/bits/thread-shared-types.h \
   /usr/include/x86_64-linux-gnu/bits/pthreadtypes-arch.h \
@@ -40,6 +48,7 @@ CMakeFiles/nrt_obj.dir/src/coll/coll_stub.c.o: /work/main/src/coll/coll_stub.c \
   /usr/include/x86_64-linux-gnu/bits/setjmp.h \
   /usr/include/x86_64-linux-gnu/bits/types/__sigset_t.h \
   /usr/include/x86_64-linux-gnu/bits/types/struct___jmp_buf_tag.h \
+  /usr/include/x86_64-linux-gnu/bits/pthread_stack_min-dynamic.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stdatomic.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stdbool.h \
   /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h \
@@ -1032,14 +1041,6 @@ CMakeFiles/nrt_obj.dir/src/xu/tracker.c.o: /work/main/src/xu/tracker.c \
 
 /usr/include/x86_64-linux-gnu/bits/types/struct_rusage.h:
 
-/work/main/include/nrt/nrt_async_sendrecv.h:
-
-/usr/include/x86_64-linux-gnu/asm/posix_types.h:
-
-/work/main/include/nrt/nrt_async.h:
-
-/usr/include/alloca.h:
-
 /work/main/include/nrt/nrt_status.h:
 
 /work/main/src/common/common.h:
@@ -1052,19 +1053,11 @@ CMakeFiles/nrt_obj.dir/src/xu/tracker.c.o: /work/main/src/xu/tracker.c \
 
 /usr/lib/gcc/x86_64-linux-gnu/12/include/stdint.h:
 
-/usr/include/x86_64-linux-gnu/bits/endianness.h:
+/usr/include/features-time64.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/struct___jmp_buf_tag.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/clockid_t.h:
-
-/usr/lib/gcc/x86_64-linux-gnu/12/include/stdatomic.h:
-
-/work/main/src/tensor/tensor.h:
-
-/usr/include/x86_64-linux-gnu/asm/unistd_64.h:
-
-/usr/include/x86_64-linux-gnu/bits/atomic_wide_counter.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/time_t.h:
 
@@ -1076,13 +1069,31 @@ CMakeFiles/nrt_obj.dir/src/xu/tracker.c.o: /work/main/src/xu/tracker.c \
 
 /usr/include/x86_64-linux-gnu/bits/pthreadtypes.h:
 
-/usr/include/x86_64-linux-gnu/bits/cpu-set.h:
+/usr/lib/gcc/x86_64-linux-gnu/12/include/stdatomic.h:
 
-/usr/include/x86_64-linux-gnu/bits/sched.h:
+/usr/include/x86_64-linux-gnu/bits/fcntl-linux.h:
+
+/usr/include/x86_64-linux-gnu/bits/timex.h:
+
+/usr/include/x86_64-linux-gnu/bits/time.h:
+
+/usr/include/x86_64-linux-gnu/bits/struct_mutex.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/timer_t.h:
+
+/usr/include/endian.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/struct_sched_param.h:
 
-/usr/include/x86_64-linux-gnu/bits/struct_mutex.h:
+/usr/include/x86_64-linux-gnu/bits/sched.h:
+
+/usr/include/time.h:
+
+/usr/include/asm-generic/bitsperlong.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/clock_t.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/__FILE.h:
 
 /usr/include/x86_64-linux-gnu/bits/types/locale_t.h:
 
@@ -1106,11 +1117,23 @@ CMakeFiles/nrt_obj.dir/src/xu/tracker.c.o: /work/main/src/xu/tracker.c \
 
 /usr/include/x86_64-linux-gnu/bits/getopt_core.h:
 
-/usr/include/features-time64.h:
-
 /usr/include/x86_64-linux-gnu/bits/wordsize.h:
 
+/usr/include/x86_64-linux-gnu/bits/mman-linux.h:
+
+/usr/include/x86_64-linux-gnu/bits/types.h:
+
+/usr/include/x86_64-linux-gnu/bits/stdint-intn.h:
+
+/work/main/src/core/core.h:
+
 /usr/include/features.h:
+
+/work/main/src/xu/fault.c:
+
+/usr/include/x86_64-linux-gnu/sys/cdefs.h:
+
+/work/main/include/nrt/nrt.h:
 
 /usr/include/x86_64-linux-gnu/gnu/stubs-64.h:
 
@@ -1122,9 +1145,27 @@ CMakeFiles/nrt_obj.dir/src/xu/tracker.c.o: /work/main/src/xu/tracker.c \
 
 /usr/include/string.h:
 
-/work/main/include/nrt/nrt_experimental.h:
+/work/main/src/xu/async.c:
+
+/usr/include/x86_64-linux-gnu/gnu/stubs.h:
+
+/usr/include/x86_64-linux-gnu/bits/endian.h:
 
 /usr/include/sched.h:
+
+/usr/include/x86_64-linux-gnu/bits/types/__locale_t.h:
+
+/work/main/src/tensor/tensor.c:
+
+/work/main/src/model/model.h:
+
+/usr/include/stdio.h:
+
+/usr/include/x86_64-linux-gnu/bits/getopt_posix.h:
+
+/usr/include/x86_64-linux-gnu/bits/struct_rwlock.h:
+
+/usr/include/strings.h:
 
 /usr/include/pthread.h:
 
@@ -1138,67 +1179,39 @@ CMakeFiles/nrt_obj.dir/src/xu/tracker.c.o: /work/main/src/xu/tracker.c \
 
 /usr/include/x86_64-linux-gnu/bits/types/__fpos64_t.h:
 
-/work/main/src/model/model_check.c:
-
-/work/main/src/xu/xu.h:
-
 /usr/include/x86_64-linux-gnu/bits/typesizes.h:
 
 /usr/include/stdc-predef.h:
 
 /usr/include/asm-generic/posix_types.h:
 
-/work/main/src/xu/async.c:
+/usr/include/x86_64-linux-gnu/bits/endianness.h:
 
-/usr/include/x86_64-linux-gnu/bits/endian.h:
+/usr/include/x86_64-linux-gnu/bits/cpu-set.h:
 
-/usr/include/x86_64-linux-gnu/gnu/stubs.h:
+/usr/include/alloca.h:
 
-/usr/include/asm-generic/bitsperlong.h:
+/work/main/include/nrt/nrt_async.h:
 
-/usr/include/time.h:
-
-/usr/include/x86_64-linux-gnu/bits/time.h:
-
-/work/main/src/tensor/tensor.c:
-
-/work/main/src/model/model.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/__locale_t.h:
-
-/usr/include/stdio.h:
-
-/usr/include/x86_64-linux-gnu/bits/getopt_posix.h:
-
-/work/main/src/xu/fault.c:
-
-/work/main/include/nrt/nrt.h:
-
-/usr/include/x86_64-linux-gnu/sys/cdefs.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/clock_t.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/__FILE.h:
-
-/usr/include/x86_64-linux-gnu/bits/mman-linux.h:
-
-/usr/include/x86_64-linux-gnu/bits/types.h:
-
-/usr/include/x86_64-linux-gnu/bits/stdint-intn.h:
-
-/work/main/src/core/core.h:
-
-/usr/include/x86_64-linux-gnu/bits/fcntl-linux.h:
-
-/usr/include/x86_64-linux-gnu/bits/timex.h:
-
-/usr/include/x86_64-linux-gnu/bits/types/timer_t.h:
-
-/usr/include/endian.h:
+/usr/include/x86_64-linux-gnu/bits/types/struct_itimerspec.h:
 
 /usr/include/x86_64-linux-gnu/bits/floatn.h:
 
-/usr/include/x86_64-linux-gnu/bits/types/struct_itimerspec.h:
+/work/main/src/model/model_check.c:
+
+/work/main/src/xu/xu.h:
+
+/usr/include/x86_64-linux-gnu/bits/atomic_wide_counter.h:
+
+/usr/include/x86_64-linux-gnu/asm/unistd_64.h:
+
+/work/main/src/tensor/tensor.h:
+
+/usr/include/x86_64-linux-gnu/asm/posix_types.h:
+
+/work/main/include/nrt/nrt_experimental.h:
+
+/work/main/include/nrt/nrt_async_sendrecv.h:
 
 /usr/include/errno.h:
 
@@ -1226,11 +1239,11 @@ CMakeFiles/nrt_obj.dir/src/xu/tracker.c.o: /work/main/src/xu/tracker.c \
 
 /work/main/include/ndl/neuron_driver_shared_tensor_batch_op.h:
 
-/usr/include/x86_64-linux-gnu/asm/posix_types_64.h:
-
 /usr/lib/gcc/x86_64-linux-gnu/12/include/stddef.h:
 
 /usr/include/asm-generic/types.h:
+
+/usr/include/x86_64-linux-gnu/asm/posix_types_64.h:
 
 /usr/include/asm-generic/errno-base.h:
 
@@ -1244,9 +1257,9 @@ CMakeFiles/nrt_obj.dir/src/xu/tracker.c.o: /work/main/src/xu/tracker.c \
 
 /usr/include/x86_64-linux-gnu/bits/mman.h:
 
-/work/main/src/common/log.c:
-
 /usr/include/x86_64-linux-gnu/bits/pthreadtypes-arch.h:
+
+/work/main/src/common/log.c:
 
 /usr/include/x86_64-linux-gnu/asm/bitsperlong.h:
 
@@ -1288,10 +1301,6 @@ CMakeFiles/nrt_obj.dir/src/xu/tracker.c.o: /work/main/src/xu/tracker.c \
 
 /usr/include/x86_64-linux-gnu/bits/environments.h:
 
-/usr/include/x86_64-linux-gnu/bits/struct_rwlock.h:
-
-/usr/include/strings.h:
-
 /usr/include/x86_64-linux-gnu/bits/struct_stat.h:
 
 /usr/include/x86_64-linux-gnu/bits/select.h:
@@ -1302,9 +1311,9 @@ CMakeFiles/nrt_obj.dir/src/xu/tracker.c.o: /work/main/src/xu/tracker.c \
 
 /usr/include/x86_64-linux-gnu/bits/mman_ext.h:
 
-/work/main/include/nrt/nrt_kernel.h:
-
 /usr/include/x86_64-linux-gnu/bits/stdint-uintn.h:
+
+/work/main/include/nrt/nrt_kernel.h:
 
 /usr/include/x86_64-linux-gnu/sys/select.h:
 
