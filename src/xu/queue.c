@@ -96,13 +96,9 @@ static void queue_stop(nrt__queue_t *q)
     atomic_store_explicit(&q->stop, 1, memory_order_seq_cst);
     atomic_store_explicit(&q->sleeping, 0, memory_order_seq_cst);
     nrt__futex_wake_all(&q->sleeping);
-    if (q->leaked) {
-        /* The worker took over after a timeout may be waiting behind a
-         * hung kernel; it exits by itself. */
-        pthread_detach(q->thread);
-    } else {
-        pthread_join(q->thread, NULL);
-    }
+    /* A worker stuck in a kernel past the timeout was detached by the
+     * watchdog; |thread| is its replacement, which never runs user code. */
+    pthread_join(q->thread, NULL);
     atomic_store_explicit(&q->started, false, memory_order_relaxed);
 }
 

@@ -59,9 +59,15 @@ void nrt__trace_free(nrt__queue_t *q)
     atomic_store_explicit(&q->trace_count, 0, memory_order_relaxed);
 }
 
-typedef void (*rec_fn)(FILE *f, const nrt__queue_t *q, const nrt__trace_rec_t *r, uint64_t t0, bool *first);
+typedef struct {
+    FILE *f;
+    uint64_t t0; /* earliest enqueue time */
+    bool first;  /* no event written yet */
+} emit_ctx_t;
 
-static void for_each_record(FILE *f, uint64_t t0, rec_fn fn, bool *first)
+typedef void (*rec_fn)(emit_ctx_t *c, const nrt__queue_t *q, const nrt__trace_rec_t *r);
+
+static void for_each_record(emit_ctx_t *ctx, rec_fn fn)
 {
     for (uint32_t c = 0; c < nrt__rt.cfg.num_cores; c++)
         for (uint32_t xu = 0; xu < NRTA_XU_TYPE_NUM; xu++) {
@@ -70,19 +76,16 @@ static void for_each_record(FILE *f, uint64_t t0, rec_fn fn, bool *first)
                 const nrt__queue_t *q = &u->queues[i];
                 uint64_t n = atomic_load_explicit(&q->trace_count, memory_order_acquire);
                 for (uint64_t k = 0; k < n; k++)
-                    fn(f, q, &q->trace_chunks[k / NRT__TRACE_CHUNK][k % NRT__TRACE_CHUNK], t0, first);
+                    fn(ctx, q, &q->trace_chunks[k / NRT__TRACE_CHUNK][k % NRT__TRACE_CHUNK]);
             }
         }
 }
 
-static void min_time(FILE *f, const nrt__queue_t *q, const nrt__trace_rec_t *r, uint64_t t0, bool *first)
+static void min_time(emit_ctx_t *c, const nrt__queue_t *q, const nrt__trace_rec_t *r)
 {
-    (void)f;
     (void)q;
-    (void)t0;
-    uint64_t *m = (uint64_t *)(void *)first;
-    if (r->enq_ns < *m)
-        *m = r->enq_ns;
+    if (r->enq_ns < c->t0)
+        c->t0 = r->enq_ns;
 }
 
 static void sep(FILE *f, bool *first)
@@ -91,9 +94,11 @@ static void sep(FILE *f, bool *first)
     *first = false;
 }
 
-static void emit_event(FILE *f, const nrt__queue_t *q, const nrt__trace_rec_t *r, uint64_t t0, bool *first)
+static void emit_event(emit_ctx_t *c, const nrt__queue_t *q, const nrt__trace_rec_t *r)
 {
-    sep(f, first);
+    FILE *f = c->f;
+    uint64_t t0 = c->t0;
+    sep(f, &c->first);
     nrta_seq_t seq = nrt__seq_make(q->xu_id, r->seq_num);
     fprintf(f,
             "{\"name\":\"%s %" PRIu64 "B #%" PRIu64 "\",\"cat\":\"%s\",\"ph\":\"X\",\"pid\":%u,\"tid\":%u,"
@@ -112,10 +117,8 @@ NRT_STATUS nrt__trace_write_file(const char *path)
         LOG_ERROR("cannot write trace file '%s': %m", path);
         return NRT_FAILURE;
     }
-    uint64_t t0 = UINT64_MAX;
-    for_each_record(f, 0, min_time, (bool *)(void *)&t0);
-    if (t0 == UINT64_MAX)
-        t0 = 0;
+    emit_ctx_t ctx = {f, UINT64_MAX, true};
+    for_each_record(&ctx, min_time);
     bool first = true;
     fputs("{\"displayTimeUnit\":\"ns\",\"otherData\":{\"runtime\":\"OpenNRT " NRTX_VERSION_STRING "\"},"
           "\"traceEvents\":[",
@@ -143,7 +146,8 @@ NRT_STATUS nrt__trace_write_file(const char *path)
             fprintf(f, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%u,\"args\":{\"name\":\"lnc %u\"}}", c, c);
         }
     }
-    for_each_record(f, t0, emit_event, &first);
+    ctx.first = first;
+    for_each_record(&ctx, emit_event);
     fputs("\n]}\n", f);
     if (fclose(f) != 0) {
         LOG_ERROR("error writing trace file '%s'", path);
