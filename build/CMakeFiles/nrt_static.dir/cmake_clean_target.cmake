@@ -1,3 +1,0 @@
-file(REMOVE_RECURSE
-  "libnrt_static.a"
-)
