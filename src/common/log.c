@@ -71,7 +71,8 @@ void nrt__futex_wake_all(_Atomic uint32_t *addr)
 
 bool nrt__parse_u64(const char *s, uint64_t *out)
 {
-    if (!s || !*s || *s == '-')
+    /* A digit first: strtoull would skip blanks and accept a sign. */
+    if (!s || *s < '0' || *s > '9')
         return false;
     char *end;
     errno = 0;
@@ -84,7 +85,8 @@ bool nrt__parse_u64(const char *s, uint64_t *out)
 
 bool nrt__parse_size(const char *s, uint64_t *out)
 {
-    if (!s || !*s || *s == '-')
+    /* A digit first: strtoull would skip blanks and accept a sign. */
+    if (!s || *s < '0' || *s > '9')
         return false;
     char *end;
     errno = 0;

@@ -275,36 +275,38 @@ static NRT_STATUS batch_validate(const nrt_tensor_batch_t *batches, uint64_t num
     return NRT_SUCCESS;
 }
 
-NRT_API NRT_STATUS nrt_tensor_read_batch(const nrt_tensor_batch_t *batches, uint64_t num_batches, bool unsafe)
+static NRT_STATUS batch_transfer(const nrt_tensor_batch_t *batches, uint64_t num_batches, bool write,
+                                 const char *func)
 {
-    (void)unsafe;
-    CHECK_RUNNING();
-    NRT_STATUS st = batch_validate(batches, num_batches, __func__);
+    NRT_STATUS st = nrt__rt_check(func);
+    if (st == NRT_SUCCESS)
+        st = batch_validate(batches, num_batches, func);
     if (st != NRT_SUCCESS)
         return st;
     for (uint64_t b = 0; b < num_batches; b++)
         for (uint32_t i = 0; i < batches[b].num_ops; i++) {
             const nrt_tensor_batch_op_t *op = &batches[b].ops[i];
-            if (op->size)
-                memcpy(op->buffer, nrt__tensor_data(batches[b].tensor) + op->offset, op->size);
+            char *dev = nrt__tensor_data(batches[b].tensor) + op->offset;
+            if (!op->size)
+                continue;
+            if (write)
+                memcpy(dev, op->buffer, op->size);
+            else
+                memcpy(op->buffer, dev, op->size);
         }
     return NRT_SUCCESS;
+}
+
+NRT_API NRT_STATUS nrt_tensor_read_batch(const nrt_tensor_batch_t *batches, uint64_t num_batches, bool unsafe)
+{
+    (void)unsafe; /* nothing to pin: always safe */
+    return batch_transfer(batches, num_batches, false, __func__);
 }
 
 NRT_API NRT_STATUS nrt_tensor_write_batch(const nrt_tensor_batch_t *batches, uint64_t num_batches, bool unsafe)
 {
     (void)unsafe;
-    CHECK_RUNNING();
-    NRT_STATUS st = batch_validate(batches, num_batches, __func__);
-    if (st != NRT_SUCCESS)
-        return st;
-    for (uint64_t b = 0; b < num_batches; b++)
-        for (uint32_t i = 0; i < batches[b].num_ops; i++) {
-            const nrt_tensor_batch_op_t *op = &batches[b].ops[i];
-            if (op->size)
-                memcpy(nrt__tensor_data(batches[b].tensor) + op->offset, op->buffer, op->size);
-        }
-    return NRT_SUCCESS;
+    return batch_transfer(batches, num_batches, true, __func__);
 }
 
 NRT_API NRT_STATUS nrt_tensor_copy(const nrt_tensor_t *src, size_t src_offset, nrt_tensor_t *dst, size_t dst_offset,

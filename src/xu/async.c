@@ -226,25 +226,32 @@ static NRT_STATUS execute_sync(nrt_model_t *model, const nrt_tensor_set_t *input
     return result;
 }
 
+static NRT_STATUS execute_n(nrt_model_t *model, const nrt_tensor_set_t *input_set, nrt_tensor_set_t *output_set,
+                            int repeat_count, const char *func)
+{
+    NRT_STATUS st = nrt__rt_check(func);
+    if (st != NRT_SUCCESS)
+        return st;
+    if (!nrt__model_check(model, func))
+        return NRT_INVALID;
+    if (repeat_count < 1) {
+        NRT__LOG(NRT__LOG_ERROR, "%s: repeat_count %d is below 1", func, repeat_count);
+        return NRT_INVALID;
+    }
+    for (int i = 0; i < repeat_count && st == NRT_SUCCESS; i++)
+        st = execute_sync(model, input_set, output_set, func);
+    return st;
+}
+
 NRT_API NRT_STATUS nrt_execute(nrt_model_t *model, const nrt_tensor_set_t *input_set, nrt_tensor_set_t *output_set)
 {
-    CHECK_RUNNING();
-    if (!nrt__model_check(model, __func__))
-        return NRT_INVALID;
-    return execute_sync(model, input_set, output_set, __func__);
+    return execute_n(model, input_set, output_set, 1, __func__);
 }
 
 NRT_API NRT_STATUS nrt_execute_repeat(nrt_model_t *model, const nrt_tensor_set_t *input_set,
                                       nrt_tensor_set_t *output_set, int repeat_count)
 {
-    CHECK_RUNNING();
-    if (!nrt__model_check(model, __func__))
-        return NRT_INVALID;
-    CHECK_ARG(repeat_count >= 1, NRT_INVALID, "repeat_count %d is below 1", repeat_count);
-    NRT_STATUS st = NRT_SUCCESS;
-    for (int i = 0; i < repeat_count && st == NRT_SUCCESS; i++)
-        st = execute_sync(model, input_set, output_set, __func__);
-    return st;
+    return execute_n(model, input_set, output_set, repeat_count, __func__);
 }
 
 /*===------------------------------------------------------------------===*/
