@@ -71,7 +71,7 @@ NRT_STATUS nrtx_trace_write(const char *path);
 typedef struct nrtx_config {
     uint32_t num_cores;
     uint32_t queues[NRTA_XU_TYPE_NUM]; /* queues per unit */
-    uint32_t queue_depth;              /* slots per queue */
+    uint32_t queue_depth;              /* requests a queue holds (OPENNRT_QUEUE_DEPTH rounded up to a power of 2) */
     uint64_t mem_limit;                /* bytes per core */
     uint64_t spin_ns;                  /* worker spin window */
     uint32_t exec_timeout_s;

@@ -150,7 +150,12 @@ static NRT_STATUS read_config(nrtx_config_t *cfg, uint32_t *phys)
         (uint32_t)v;
     cfg->queues[NRTA_XU_COMPUTE] = cfg->queues[NRTA_XU_COLLECTIVES] = 1;
     ok &= env_u64("OPENNRT_QUEUE_DEPTH", 1, 1u << 20, DEFAULT_DEPTH, &v);
-    cfg->queue_depth = (uint32_t)v;
+    /* Report the capacity queues really have: rounded up to a power of
+     * two (see nrt__units_create). */
+    uint64_t depth = 1;
+    while (depth < v)
+        depth <<= 1;
+    cfg->queue_depth = (uint32_t)depth;
     ok &= env_u64("OPENNRT_SPIN_US", 0, 1000000, DEFAULT_SPIN_NS / 1000, &v);
     cfg->spin_ns = v * 1000;
     ok &= env_u64("OPENNRT_NAN_CHECK", 0, 1, 0, &v);

@@ -12,6 +12,7 @@
 #include "model/model.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,21 @@ static NRT_STATUS open_object(const void *bytes, size_t size, void **out_dl)
     }
     char path[64];
     snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    /* The dynamic loader finds loaded objects by name first: if a live
+     * model was loaded from this path (its memfd number since reused),
+     * dlopen would hand back that model. Move to a number no live model
+     * was loaded from. */
+    for (void *old; (old = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD)) != NULL;) {
+        dlclose(old);
+        int nfd = fcntl(fd, F_DUPFD_CLOEXEC, fd + 1);
+        close(fd);
+        if (nfd < 0) {
+            LOG_ERROR("cannot move the model's memfd: %m");
+            return NRT_FAILURE;
+        }
+        fd = nfd;
+        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    }
     void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     close(fd); /* the mapping keeps the object alive */
     if (!dl) {

@@ -30,7 +30,7 @@ NRT_STATUS nrt__model_check_elf(const void *bytes, size_t size, char *why, size_
 {
     const unsigned char *b = bytes;
     if (!b || size < SELFMAG || memcmp(b, ELFMAG, SELFMAG) != 0) {
-        bool gz = size >= 2 && b[0] == 0x1f && b[1] == 0x8b;
+        bool gz = b && size >= 2 && b[0] == 0x1f && b[1] == 0x8b;
         snprintf(why, why_cap,
                  "not an OpenNRT model object (no ELF header%s); OpenNRT runs models compiled as kernel shared "
                  "objects (docs/MODELS.md), Neuron NEFF files cannot run here",

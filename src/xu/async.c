@@ -43,10 +43,12 @@ static NRT_STATUS submit(nrt__queue_t *q, nrt__req_t *req, nrta_seq_t *out, cons
     return st;
 }
 
-/* The core whose units serve |t|: its own, or core 0 for host memory. */
+/* The core whose units serve |t|: its own, or core 0 for host memory (also
+ * a host tensor allocated naming a core: that core only matters for
+ * accounting, see nrt_tensor_allocate). */
 static inline uint32_t tensor_core(const nrt_tensor_t *t)
 {
-    return t->core >= 0 ? (uint32_t)t->core : 0;
+    return t->core >= 0 && t->placement != NRT_TENSOR_PLACEMENT_HOST ? (uint32_t)t->core : 0;
 }
 
 static NRT_STATUS check_io_tensor(const nrt_tensor_t *t, uint64_t offset, uint64_t size, const char *func)

@@ -52,7 +52,10 @@ static uint64_t next_pow2(uint64_t v)
 
 NRT_STATUS nrt__units_create(uint32_t lnc, nrt__unit_t units[NRTA_XU_TYPE_NUM])
 {
-    uint64_t depth = next_pow2(nrt__rt.cfg.queue_depth);
+    /* The ring protocol needs two slots at least (with one, "published
+     * p" and "free for p+1" are the same word); a depth of 1 runs on two
+     * slots and nrt__queue_submit caps it at one outstanding request. */
+    uint64_t depth = next_pow2(nrt__rt.cfg.queue_depth < 2 ? 2 : nrt__rt.cfg.queue_depth);
     for (uint32_t xu = 0; xu < NRTA_XU_TYPE_NUM; xu++) {
         nrt__unit_t *u = &units[xu];
         atomic_init(&u->degraded, false);
@@ -109,6 +112,10 @@ void nrt__units_destroy(nrt__unit_t units[NRTA_XU_TYPE_NUM])
         bool leaked = false;
         for (uint32_t i = 0; i < u->nqueues; i++) {
             nrt__queue_t *q = &u->queues[i];
+            /* Acquire: pairs with the abandoned worker's last touch of |q|;
+             * once it returned, nothing keeps the queue alive. */
+            if (q->leaked && atomic_load_explicit(&q->abandoned, memory_order_acquire) == 0)
+                q->leaked = false;
             queue_stop(q);
             /* Anything still waiting is released: nothing can complete. */
             for (nrt__fd_waiter_t *w = q->fd_waiters, *n; w; w = n) {
@@ -227,6 +234,9 @@ NRT_STATUS nrt__queue_submit(nrt__queue_t *q, const nrt__req_t *req, nrta_seq_t 
         uint64_t s = atomic_load_explicit(&slot->seq, memory_order_acquire);
         int64_t diff = (int64_t)(s - pos);
         if (diff == 0) {
+            if (NRT__UNLIKELY(nrt__rt.cfg.queue_depth == 1) &&
+                pos != atomic_load_explicit(&q->completed, memory_order_acquire))
+                return NRT_QUEUE_FULL; /* depth 1: see nrt__units_create */
             if (atomic_compare_exchange_weak_explicit(&q->tail, &pos, pos + 1, memory_order_relaxed,
                                                       memory_order_relaxed))
                 break;
@@ -438,6 +448,9 @@ static bool process(nrt__queue_t *q, uint64_t pos, nrt__req_t *req)
              * request's tracker, then drop our references and leave. */
             while (atomic_load_explicit(&q->run_token, memory_order_acquire) == pos * 4 + NRT__RUN_TIMED_OUT)
                 usleep(100);
+            /* Release: our last touch of |q| (see nrt__units_destroy); the
+             * references we still drop live in |req|, not in |q|. */
+            atomic_fetch_sub_explicit(&q->abandoned, 1, memory_order_release);
             nrt__req_release(req);
             return false;
         }
@@ -578,6 +591,7 @@ static void take_over(nrt__queue_t *q, uint64_t pos)
     atomic_fetch_add_explicit(&q->busy_ns, nrt__now_ns() - atomic_load(&q->run_start_ns), memory_order_relaxed);
     record_result(q, pos, &req, NRT_TIMEOUT);
     q->leaked = true;
+    atomic_fetch_add_explicit(&q->abandoned, 1, memory_order_relaxed);
     pthread_detach(q->thread);
     q->head = pos + 1;
     /* Release the old worker: it may now drop its references. */

@@ -115,6 +115,7 @@ typedef struct nrt__queue {
     _Atomic uint64_t run_token;
     _Atomic uint64_t run_start_ns;
     bool leaked; /* an abandoned worker may still touch it */
+    _Atomic uint32_t abandoned; /* workers taken over that have not returned yet */
     /* Completion fds. */
     pthread_mutex_t fd_lock; /* lock order: after nrt__rt.lock */
     nrt__fd_waiter_t *fd_waiters;
