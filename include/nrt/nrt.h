@@ -159,8 +159,8 @@ void nrt_close(void);
 /*===------------------------------------------------------------------===*/
 
 /* Loads the model object in |neff_bytes| (an ELF shared object exporting the
- * nrt/nrt_kernel.h ABI) onto core |vnc| (-1: the first core with no model
- * loaded, else core 0). |vnc_count| must be -1 or 1.
+ * nrt/nrt_kernel.h ABI) onto core |vnc| (-1: the core with the fewest models,
+ * the lowest index among equals). |vnc_count| must be -1 or 1.
  * Returns NRT_UNSUPPORTED_NEFF_VERSION for a real NEFF or a kernel ABI
  * version we do not know, NRT_INVALID for bytes that are not a valid model
  * object, NRT_RESOURCE when a core's memory limit is hit. */
