@@ -8,9 +8,5 @@ scripts/deps.sh
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build/release -j"$(nproc)"
 export NEURON_RT_NUM_CORES="${NEURON_RT_NUM_CORES:-2}"
-if [ -x build/release/tools/nrt-bench ]; then
-  build/release/tools/nrt-ls
-  exec build/release/tools/nrt-bench build/release/models/mlp.so "$@"
-else
-  exec build/release/examples/demo build/release/models/mlp.so
-fi
+build/release/tools/nrt-ls
+exec build/release/tools/nrt-bench build/release/models/mlp.so "$@"
