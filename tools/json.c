@@ -517,7 +517,7 @@ json_doc_t *json_parse(const char *text, size_t len, char *err, size_t errcap)
     return doc;
 }
 
-json_doc_t *json_parse_file(const char *path, char *err, size_t errcap)
+void *json_read_all(const char *path, size_t *size, char *err, size_t errcap)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -531,14 +531,14 @@ json_doc_t *json_parse_file(const char *path, char *err, size_t errcap)
         n += fread(buf + n, 1, cap - n, f);
         if (n < cap)
             break;
-        cap *= 2;
-        char *nb = realloc(buf, cap);
+        char *nb = realloc(buf, cap * 2);
         if (!nb) {
             free(buf);
             buf = NULL;
-        } else {
-            buf = nb;
+            break;
         }
+        buf = nb;
+        cap *= 2;
     }
     bool rerr = ferror(f);
     fclose(f);
@@ -548,9 +548,34 @@ json_doc_t *json_parse_file(const char *path, char *err, size_t errcap)
         free(buf);
         return NULL;
     }
+    *size = n;
+    return buf;
+}
+
+json_doc_t *json_parse_file(const char *path, char *err, size_t errcap)
+{
+    size_t n;
+    char *buf = json_read_all(path, &n, err, errcap);
+    if (!buf)
+        return NULL;
     json_doc_t *doc = json_parse(buf, n, err, errcap);
     free(buf);
     return doc;
+}
+
+void json_write_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
 }
 
 /*===------------------------------------------------------------------===*/

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 
 #define JSON_MAX_DEPTH 256
@@ -58,6 +59,13 @@ json_doc_t *json_parse(const char *text, size_t len, char *err, size_t errcap);
 
 /* As json_parse, reading the whole file at |path|. */
 json_doc_t *json_parse_file(const char *path, char *err, size_t errcap);
+
+/* Reads the whole file at |path| into a malloc'd buffer (caller frees) and
+ * its length into *size, or NULL with a message in |err|. */
+void *json_read_all(const char *path, size_t *size, char *err, size_t errcap);
+
+/* Writes |s| as a quoted, escaped JSON string. */
+void json_write_string(FILE *f, const char *s);
 
 void json_doc_free(json_doc_t *doc);
 

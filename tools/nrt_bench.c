@@ -44,6 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "nrt/nrt.h"
 #include "nrt/nrt_async.h"
 #include "nrt/nrt_experimental.h"
@@ -409,39 +410,6 @@ static int parse_args(int argc, char **argv, opts_t *o)
 /* Files and data                                                         */
 /*===------------------------------------------------------------------===*/
 
-static void *read_file(const char *path, size_t *size, char *err, size_t errcap)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errcap, "cannot open '%s': %s", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 20, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        char *nb = realloc(buf, cap * 2);
-        if (!nb) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = nb;
-        cap *= 2;
-    }
-    bool bad = ferror(f) != 0;
-    fclose(f);
-    if (!buf || bad) {
-        snprintf(err, errcap, "cannot read '%s': %s", path, buf ? "I/O error" : "out of memory");
-        free(buf);
-        return NULL;
-    }
-    *size = n;
-    return buf;
-}
-
 static const char *dtype_name(nrt_dtype_t t)
 {
     switch (t) {
@@ -586,7 +554,7 @@ static bool make_inputs(bench_t *b, char *err, size_t errcap)
         while (strlen(b->in[j].name) != nlen || strncmp(b->in[j].name, o->inputs[f].name, nlen))
             j++;
         size_t size;
-        void *data = read_file(o->inputs[f].path, &size, err, errcap);
+        void *data = json_read_all(o->inputs[f].path, &size, err, errcap);
         if (!data)
             return false;
         if (size != b->in[j].size) {
@@ -1291,21 +1259,6 @@ static summary_t summarize(bench_t *b, int mode)
     return s;
 }
 
-static void json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
 static void shape_str(const tinfo_t *t, char *buf, size_t cap)
 {
     int n = snprintf(buf, cap, "%s[", dtype_name(t->dtype));
@@ -1463,9 +1416,9 @@ static void report_json(bench_t *b, const summary_t *sum, const verdict_t *v)
 {
     FILE *f = stdout;
     fprintf(f, "{\"tool\":\"nrt-bench\",\"version\":");
-    json_string(f, nrtx_version());
+    json_write_string(f, nrtx_version());
     fprintf(f, ",\"model\":");
-    json_string(f, b->o.model_path);
+    json_write_string(f, b->o.model_path);
     fprintf(f, ",\"cores\":[");
     for (unsigned i = 0; i < b->o.ncores; i++)
         fprintf(f, "%s%u", i ? "," : "", b->o.cores[i]);
@@ -1479,7 +1432,7 @@ static void report_json(bench_t *b, const summary_t *sum, const verdict_t *v)
         fprintf(f, ",\"%s\":[", io ? "outputs" : "inputs");
         for (unsigned j = 0; j < n; j++) {
             fprintf(f, "%s{\"name\":", j ? "," : "");
-            json_string(f, t[j].name);
+            json_write_string(f, t[j].name);
             fprintf(f, ",\"dtype\":\"%s\",\"shape\":[", dtype_name(t[j].dtype));
             for (uint32_t d = 0; d < t[j].ndim; d++)
                 fprintf(f, "%s%u", d ? "," : "", t[j].shape[d]);
@@ -1526,7 +1479,7 @@ static void report_json(bench_t *b, const summary_t *sum, const verdict_t *v)
             v->compared, v->mismatches, v->errors, v->mismatches == 0 && v->compared > 0 ? "true" : "false");
     if (b->o.trace_path) {
         fprintf(f, ",\"trace\":{\"path\":");
-        json_string(f, b->o.trace_path);
+        json_write_string(f, b->o.trace_path);
         fprintf(f, ",\"queues\":[");
         bool fq = true;
         for (unsigned i = 0; i < b->o.ncores; i++)
@@ -1546,7 +1499,7 @@ static void report_json(bench_t *b, const summary_t *sum, const verdict_t *v)
     for (unsigned i = 0; i < b->o.ncores; i++)
         if (b->pipes[i].failed) {
             fprintf(f, "%s", fe ? "" : ",");
-            json_string(f, b->pipes[i].err);
+            json_write_string(f, b->pipes[i].err);
             fe = false;
         }
     fprintf(f, "],\"ok\":%s}\n", v->ok ? "true" : "false");
@@ -1602,7 +1555,7 @@ int main(int argc, char **argv)
 
     char err[1024];
     size_t model_size;
-    void *model_bytes = read_file(b->o.model_path, &model_size, err, sizeof err);
+    void *model_bytes = json_read_all(b->o.model_path, &model_size, err, sizeof err);
     if (!model_bytes)
         return fail_msg("%s", err);
     if (model_size == 0) {

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "nrt/nrt.h"
 #include "nrt/nrt_async.h"
 #include "nrt/nrt_ext.h"
@@ -48,21 +49,6 @@ static void usage(FILE *f)
             "\n"
             "Exit status: 0 on success, 1 when the runtime cannot initialize (e.g. a bad\n"
             "NEURON_RT_VISIBLE_CORES), 2 on a usage error.\n");
-}
-
-static void json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
 }
 
 /* "16.0 GiB"-style sizes for people. */
@@ -138,11 +124,11 @@ static void print_json(const nrtx_config_t *cfg, const nrt_instance_info_t *inst
                        const core_info_t *cores, uint32_t n)
 {
     printf("{\"version\":");
-    json_string(stdout, nrtx_version());
+    json_write_string(stdout, nrtx_version());
     printf(",\"api_version\":\"%d.%d\",\"arch\":", NRT_MAJOR_VERSION, NRT_MINOR_VERSION);
-    json_string(stdout, inst->arch_name);
+    json_write_string(stdout, inst->arch_name);
     printf(",\"device_revision\":");
-    json_string(stdout, inst->device_revision);
+    json_write_string(stdout, inst->device_revision);
     printf(",\"total_cores\":%u,\"visible_cores\":%u,\"environment\":{", total, n);
     bool first = true;
     for (size_t i = 0; i < NUM_ENV; i++) {
@@ -150,7 +136,7 @@ static void print_json(const nrtx_config_t *cfg, const nrt_instance_info_t *inst
         if (!v || !*v)
             continue;
         printf("%s\"%s\":", first ? "" : ",", env_names[i]);
-        json_string(stdout, v);
+        json_write_string(stdout, v);
         first = false;
     }
     printf("},\"config\":{\"num_cores\":%u,\"queues\":{", cfg->num_cores);
