@@ -2,8 +2,8 @@
  * nrt/nrt_async.h - the explicit async API (nrta_*).
  *
  * Every logical core has five execution units (XUs). TENSOR_READ,
- * TENSOR_WRITE and TENSOR_OP have OPENNRT_QUEUES_PER_XU queues each (default
- * 4); COMPUTE and COLLECTIVES have queue 0 only. Each queue runs its requests
+ * TENSOR_WRITE and TENSOR_OP have OPENNRT_QUEUES queues each (default 4,
+ * see docs/CONFIG.md); COMPUTE and COLLECTIVES have queue 0 only. Each queue runs its requests
  * one at a time in submit order; queues and units run in parallel.
  *
  * Schedule calls never block: they validate their arguments (returning the

@@ -68,18 +68,72 @@ NRT_STATUS nrtx_trace_write(const char *path);
 /* Configuration and statistics                                           */
 /*===------------------------------------------------------------------===*/
 
+/* The configuration nrt_init resolved from the environment (docs/CONFIG.md
+ * names each variable). New fields are only ever added at the end. */
 typedef struct nrtx_config {
     uint32_t num_cores;
     uint32_t queues[NRTA_XU_TYPE_NUM]; /* queues per unit */
     uint32_t queue_depth;              /* requests a queue holds (OPENNRT_QUEUE_DEPTH rounded up to a power of 2) */
     uint64_t mem_limit;                /* bytes per core */
     uint64_t spin_ns;                  /* worker spin window */
-    uint32_t exec_timeout_s;
+    uint32_t exec_timeout_s;           /* NEURON_RT_EXEC_TIMEOUT as set; see exec_timeout_ms for the one in force */
     bool nan_check;
     int log_level;
+    uint32_t workers;         /* worker threads running the unit queues (OPENNRT_WORKERS, 0 resolved to the CPUs) */
+    uint64_t exec_timeout_ms; /* exec timeout in force: OPENNRT_EXEC_TIMEOUT_MS if not 0, else
+                               * NEURON_RT_EXEC_TIMEOUT * 1000; 0: disabled */
 } nrtx_config_t;
 
+/* Copies the running runtime's configuration to |config|.
+ * Returns NRT_UNINITIALIZED / NRT_CLOSED when not running, NRT_INVALID for
+ * a NULL |config|. */
 NRT_STATUS nrtx_get_config(nrtx_config_t *config);
+
+/*===------------------------------------------------------------------===*/
+/* Settings table                                                         */
+/*===------------------------------------------------------------------===*/
+
+/* Every environment variable OpenNRT reads, from the one table that also
+ * generates the configuration reader and the table in docs/CONFIG.md.
+ * Iterate with nrtx_param_count() and nrtx_param_get(); the order is the
+ * documentation's. */
+
+typedef enum {
+    NRTX_PARAM_INT = 0,       /* decimal integer in [min, max] */
+    NRTX_PARAM_SIZE = 1,      /* bytes with an optional K/M/G suffix ("16G"), in [min, max] */
+    NRTX_PARAM_CORES = 2,     /* core ids and ranges ("0-3", "1,3"), each in [min, max] */
+    NRTX_PARAM_STRING = 3,    /* free text: a path, fault rules */
+    NRTX_PARAM_LOG_LEVEL = 4, /* OFF, ERROR, WARN, INFO, DEBUG, TRACE (any case); min, max are level numbers */
+} nrtx_param_type_t;
+
+#define NRTX_PARAM_VALUE_MAX 1024
+
+typedef struct nrtx_param {
+    const char *name;      /* the variable, e.g. "OPENNRT_QUEUES" (static) */
+    nrtx_param_type_t type;
+    const char *type_name; /* "integer", "size", "core list", "string", "log level" (static) */
+    uint64_t min, max;     /* bounds (see nrtx_param_type_t); 0, 0 for STRING */
+    char range[48];        /* the bounds as text: "1..32", ">= 1", "OFF..TRACE"; "" for STRING */
+    const char *def;       /* what an unset variable means, as text: "4", "16G", "all", "unset" (static) */
+    const char *doc;       /* one line; may hold Markdown code spans (static) */
+    bool set;              /* the variable is set and not empty in the environment now */
+    bool library;          /* read by libnrt; false for variables only the example models read */
+    /* The value in force while the runtime is running, as text in the
+     * variable's own syntax ("4", "16G", "0-1", "ERROR"); "" for an unset
+     * string and whenever the runtime is not running. A longer value is
+     * truncated. */
+    char value[NRTX_PARAM_VALUE_MAX];
+} nrtx_param_t;
+
+/* Stores the number of entries in |count|. Callable at any time, also
+ * before nrt_init. Returns NRT_INVALID for a NULL |count|. */
+NRT_STATUS nrtx_param_count(uint32_t *count);
+
+/* Fills |param| with entry |index| (0 <= index < nrtx_param_count()).
+ * Callable at any time; |value| is filled only while the runtime is
+ * running. Returns NRT_INVALID for a NULL |param| or an index out of
+ * range. */
+NRT_STATUS nrtx_param_get(uint32_t index, nrtx_param_t *param);
 
 typedef struct nrtx_queue_stats {
     uint64_t submitted;  /* last accepted sequence number */

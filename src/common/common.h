@@ -89,6 +89,7 @@ static inline void nrt__cpu_relax(void)
  * no timeout). Spurious returns are allowed. */
 void nrt__futex_wait(_Atomic uint32_t *addr, uint32_t expected, uint64_t timeout_ns);
 void nrt__futex_wake_all(_Atomic uint32_t *addr);
+void nrt__futex_wake_one(_Atomic uint32_t *addr);
 
 /* Parses a byte size with optional K/M/G suffix; false on error. */
 bool nrt__parse_size(const char *s, uint64_t *out);

@@ -69,6 +69,11 @@ void nrt__futex_wake_all(_Atomic uint32_t *addr)
     syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAKE_PRIVATE, INT32_MAX, NULL, NULL, 0);
 }
 
+void nrt__futex_wake_one(_Atomic uint32_t *addr)
+{
+    syscall(SYS_futex, (uint32_t *)addr, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
 bool nrt__parse_u64(const char *s, uint64_t *out)
 {
     /* A digit first: strtoull would skip blanks and accept a sign. */

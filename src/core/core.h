@@ -1,9 +1,34 @@
 /*
  * src/core/core.h - the runtime singleton: state (never initialized /
- * running / closed), configuration, logical cores and the registry of live
- * objects that nrt_close releases (private).
+ * running / closing / closed), configuration and logical cores (private).
+ * Live objects are registered by the object model (common/obj.h).
  *
- * Lock order: nrt__rt.lock, then a tracker's or queue's own lock.
+ * Lock table (every lock of libnrt; take them only in this order, top to
+ * bottom; nrt__mutex_t asserts ownership in Debug/ASan/TSan builds):
+ *
+ *   lock              guards                          taken by
+ *   ----------------  ------------------------------  ---------------------
+ *   nrt__rt.lock      init/close, |cfg|, the cores    application threads in
+ *                                                     nrt_init / nrt_close
+ *                                                     only; never by workers,
+ *                                                     the watchdog or progress
+ *                                                     threads (asserted on the
+ *                                                     completion path)
+ *   pool.spawn_lock   starting worker threads         submitters, monitor,
+ *     (xu/sched.c)                                    nrt_close
+ *   fault lock        fault rules (xu/fault.c)        anyone (leaf)
+ *   q->fd_lock        a queue's fd waiter list        application, completers
+ *     (xu/wait.c)                                     (leaf)
+ *   tracker lock      a tracker's error lists         application, completers
+ *     (xu/tracker.c)                                  (leaf)
+ *   reg_lock          object registry, free lists     anyone (leaf; object
+ *     (common/obj.c)                                  destroy runs outside it)
+ *   wd.lock           watchdog start/stop             nrt_init / nrt_close,
+ *     (xu/watchdog.c)                                 the watchdog (leaf; the
+ *                                                     scan runs outside it)
+ *
+ * No lock is held across user code (kernels) or across a wait for a
+ * request: nrt_close drops nrt__rt.lock while queued work drains.
  */
 #pragma once
 
@@ -13,12 +38,13 @@
 #include <stdint.h>
 
 #include "common/common.h"
+#include "common/lock.h"
 #include "nrt/nrt_ext.h"
 #include "xu/xu.h"
 
 #define NRT__MAX_CORES 64
 
-enum { NRT__RT_NEVER = 0, NRT__RT_RUNNING = 1, NRT__RT_CLOSED = 2 };
+enum { NRT__RT_NEVER = 0, NRT__RT_RUNNING = 1, NRT__RT_CLOSED = 2, NRT__RT_CLOSING = 3 };
 
 typedef struct nrt__lnc {
     uint32_t index;    /* logical index, 0..num_cores-1 */
@@ -31,16 +57,11 @@ typedef struct nrt__lnc {
 typedef struct nrt__runtime {
     _Atomic int state;
     _Atomic uint32_t gen; /* bumped at every nrt_init */
-    pthread_mutex_t lock; /* registry, init/close */
+    nrt__mutex_t lock; /* init/close (see the lock table) */
     nrtx_config_t cfg;
     uint64_t exec_timeout_ns;
     char trace_path[4096];
     nrt__lnc_t cores[NRT__MAX_CORES];
-    /* Registries of live objects (under lock). */
-    nrt_tensor_t *tensors;
-    nrt__tset_t *tsets;
-    nrt_model_t *models;
-    nrta_error_tracker_t *trackers;
 } nrt__runtime_t;
 
 extern nrt__runtime_t nrt__rt;
@@ -66,28 +87,18 @@ void nrt__mem_unreserve(uint32_t lnc, uint32_t gen, uint64_t bytes);
 /* Reads the core-count environment; shared by init and the count queries. */
 NRT_STATUS nrt__cores_from_env(uint32_t *phys, uint32_t *count, uint32_t *total);
 
-/* Registry helpers (doubly linked lists, caller holds nrt__rt.lock). */
-#define NRT__REG_ADD(head, obj)                                                \
-    do {                                                                       \
-        (obj)->reg_prev = NULL;                                                \
-        (obj)->reg_next = (head);                                              \
-        if (head)                                                              \
-            (head)->reg_prev = (obj);                                          \
-        (head) = (obj);                                                        \
-    } while (0)
-#define NRT__REG_DEL(head, obj)                                                \
-    do {                                                                       \
-        if ((obj)->reg_prev)                                                   \
-            (obj)->reg_prev->reg_next = (obj)->reg_next;                       \
-        else                                                                   \
-            (head) = (obj)->reg_next;                                          \
-        if ((obj)->reg_next)                                                   \
-            (obj)->reg_next->reg_prev = (obj)->reg_prev;                       \
-        (obj)->reg_prev = (obj)->reg_next = NULL;                              \
-    } while (0)
-
 #define CHECK_CORE(lnc)                                                        \
     do {                                                                       \
         if (NRT__UNLIKELY(!nrt__core_check((lnc), __func__)))                  \
             return NRT_INVALID;                                                \
     } while (0)
+
+/* Worker-pool size from the configuration (0: one per online CPU). */
+#ifndef NRT__CFG_WORKERS
+#define NRT__CFG_WORKERS(cfg) ((cfg)->workers)
+#endif
+
+/* Teardown helpers nrt_close calls (each module owns its kind). */
+void nrt__tracker_close_all(void);
+void nrt__tensor_close_all(void);
+void nrt__model_close_all(void);

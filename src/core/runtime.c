@@ -3,12 +3,14 @@
  * environment, logical cores, memory accounting, core-count queries,
  * status strings and instance info.
  *
- * The runtime is a process-wide singleton (nrt__rt). init and close take
- * nrt__rt.lock; every other entry point only reads |state| (acquire), so
- * the hot paths never lock. Calling nrt_close concurrently with other calls
- * is a caller error (as on the Neuron runtime).
+ * The runtime is a process-wide singleton (nrt__rt), the one global the
+ * API edge reads. init and close take nrt__rt.lock (close drops it while
+ * queued work drains); every other entry point only reads |state|
+ * (acquire), so the hot paths never lock. Calling nrt_close concurrently
+ * with other calls is a caller error (as on the Neuron runtime).
  */
 #include "core/core.h"
+#include "core/params.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,7 +19,7 @@
 #include <strings.h>
 #include <sys/resource.h>
 
-nrt__runtime_t nrt__rt = {.lock = PTHREAD_MUTEX_INITIALIZER};
+nrt__runtime_t nrt__rt = {.lock = NRT__MUTEX_INITIALIZER};
 
 #define DEFAULT_TOTAL_CORES 16
 #define DEFAULT_QUEUES 4
@@ -51,20 +53,18 @@ NRT_API const char *nrtx_version(void)
 /* Configuration                                                          */
 /*===------------------------------------------------------------------===*/
 
+/* OPENNRT_TOTAL_CORES for nrt__cores_from_env, through the settings table
+ * (core/params.h), which owns the bounds, the default and the message.
+ * The ones passed here must agree with it: a mismatch is a build bug. */
 static bool env_u64(const char *name, uint64_t min, uint64_t max, uint64_t def, uint64_t *out)
 {
-    const char *s = getenv(name);
-    *out = def;
-    if (!s || !*s)
-        return true;
-    uint64_t v;
-    if (!nrt__parse_u64(s, &v) || v < min || v > max) {
-        LOG_ERROR("invalid %s='%s' (expected an integer in [%llu, %llu])", name, s, (unsigned long long)min,
-                  (unsigned long long)max);
-        return false;
+    const nrt__param_def_t *p = nrt__param_find(name);
+    uint64_t table_def = 0;
+    if (!p || p->min != min || p->max != max || !nrt__param_parse(p, p->def, &table_def) || table_def != def) {
+        fprintf(stderr, "nrt: %s disagrees with the settings table (core/params.h)\n", name);
+        abort();
     }
-    *out = v;
-    return true;
+    return nrt__param_read_u64((nrt__param_id_t)(p - nrt__params), out);
 }
 
 /* Parses "0-3", "1,3", "0-1,4" into sorted, de-duplicated ids. */
@@ -139,42 +139,37 @@ NRT_STATUS nrt__cores_from_env(uint32_t *phys, uint32_t *count, uint32_t *total)
 static NRT_STATUS read_config(nrtx_config_t *cfg, uint32_t *phys)
 {
     memset(cfg, 0, sizeof *cfg);
+    /* First, so a misspelt name is reported even when another setting
+     * makes init fail. */
+    nrt__params_warn_unknown(environ);
     uint32_t total;
     NRT_STATUS st = nrt__cores_from_env(phys, &cfg->num_cores, &total);
     if (st != NRT_SUCCESS)
         return st;
-    uint64_t v;
-    bool ok = true;
-    ok &= env_u64("OPENNRT_QUEUES", 1, NRT__MAX_QUEUES, DEFAULT_QUEUES, &v);
+    nrt__param_values_t p;
+    bool ok = nrt__params_read(&p);
     cfg->queues[NRTA_XU_TENSOR_READ] = cfg->queues[NRTA_XU_TENSOR_WRITE] = cfg->queues[NRTA_XU_TENSOR_OP] =
-        (uint32_t)v;
+        (uint32_t)p.u[NRT__P_OPENNRT_QUEUES];
     cfg->queues[NRTA_XU_COMPUTE] = cfg->queues[NRTA_XU_COLLECTIVES] = 1;
-    ok &= env_u64("OPENNRT_QUEUE_DEPTH", 1, 1u << 20, DEFAULT_DEPTH, &v);
     /* Report the capacity queues really have: rounded up to a power of
      * two (see nrt__units_create). */
     uint64_t depth = 1;
-    while (depth < v)
+    while (depth < p.u[NRT__P_OPENNRT_QUEUE_DEPTH])
         depth <<= 1;
     cfg->queue_depth = (uint32_t)depth;
-    ok &= env_u64("OPENNRT_SPIN_US", 0, 1000000, DEFAULT_SPIN_NS / 1000, &v);
-    cfg->spin_ns = v * 1000;
-    ok &= env_u64("OPENNRT_NAN_CHECK", 0, 1, 0, &v);
-    cfg->nan_check = v != 0;
-    ok &= env_u64("NEURON_RT_EXEC_TIMEOUT", 0, 86400 * 365, DEFAULT_EXEC_TIMEOUT_S, &v);
-    cfg->exec_timeout_s = (uint32_t)v;
-    nrt__rt.exec_timeout_ns = v * 1000000000ull;
-    ok &= env_u64("OPENNRT_EXEC_TIMEOUT_MS", 0, UINT32_MAX, 0, &v);
-    if (v)
-        nrt__rt.exec_timeout_ns = v * 1000000ull;
-    const char *mem = getenv("OPENNRT_MEM_LIMIT");
-    cfg->mem_limit = DEFAULT_MEM_LIMIT;
-    if (mem && *mem && (!nrt__parse_size(mem, &cfg->mem_limit) || cfg->mem_limit == 0)) {
-        LOG_ERROR("invalid OPENNRT_MEM_LIMIT='%s' (expected bytes with optional K/M/G suffix)", mem);
-        ok = false;
-    }
+    cfg->workers = nrt__params_workers(p.u[NRT__P_OPENNRT_WORKERS]);
+    cfg->spin_ns = p.u[NRT__P_OPENNRT_SPIN_US] * 1000;
+    cfg->mem_limit = p.u[NRT__P_OPENNRT_MEM_LIMIT];
+    cfg->nan_check = p.u[NRT__P_OPENNRT_NAN_CHECK] != 0;
+    /* OPENNRT_EXEC_TIMEOUT_MS=0 means "not set", not "disabled": only
+     * NEURON_RT_EXEC_TIMEOUT=0 disables the timeout. */
+    cfg->exec_timeout_s = (uint32_t)p.u[NRT__P_NEURON_RT_EXEC_TIMEOUT];
+    cfg->exec_timeout_ms = p.u[NRT__P_OPENNRT_EXEC_TIMEOUT_MS] ? p.u[NRT__P_OPENNRT_EXEC_TIMEOUT_MS]
+                                                               : p.u[NRT__P_NEURON_RT_EXEC_TIMEOUT] * 1000;
+    nrt__rt.exec_timeout_ns = cfg->exec_timeout_ms * 1000000ull;
     cfg->log_level = nrt__log_level;
-    const char *tr = getenv("OPENNRT_TRACE");
-    nrt__strlcpy(nrt__rt.trace_path, tr, sizeof nrt__rt.trace_path);
+    nrt__strlcpy(nrt__rt.trace_path, p.s[NRT__P_OPENNRT_TRACE], sizeof nrt__rt.trace_path);
+    nrt__params_snapshot(total);
     return ok ? NRT_SUCCESS : NRT_INVALID;
 }
 
@@ -223,6 +218,14 @@ static void destroy_cores(uint32_t n)
         nrt__units_destroy(nrt__rt.cores[i].units);
 }
 
+static uint64_t total_queues(const nrtx_config_t *cfg)
+{
+    uint64_t n = 0;
+    for (uint32_t xu = 0; xu < NRTA_XU_TYPE_NUM; xu++)
+        n += cfg->queues[xu];
+    return n * cfg->num_cores;
+}
+
 NRT_API NRT_STATUS nrt_init(nrt_framework_type_t framework, const char *fw_version, const char *fal_version)
 {
     (void)fw_version;
@@ -232,10 +235,12 @@ NRT_API NRT_STATUS nrt_init(nrt_framework_type_t framework, const char *fw_versi
         LOG_ERROR("invalid framework type %d", (int)framework);
         return NRT_INVALID;
     }
-    pthread_mutex_lock(&nrt__rt.lock);
-    if (atomic_load_explicit(&nrt__rt.state, memory_order_relaxed) == NRT__RT_RUNNING) {
-        pthread_mutex_unlock(&nrt__rt.lock);
-        LOG_ERROR("runtime is already initialized");
+    nrt__mutex_lock(&nrt__rt.lock);
+    int state = atomic_load_explicit(&nrt__rt.state, memory_order_relaxed);
+    if (state == NRT__RT_RUNNING || state == NRT__RT_CLOSING) {
+        nrt__mutex_unlock(&nrt__rt.lock);
+        LOG_ERROR(state == NRT__RT_RUNNING ? "runtime is already initialized"
+                                           : "nrt_close is still running on another thread");
         return NRT_FAILURE;
     }
     uint32_t phys[NRT__MAX_CORES];
@@ -243,11 +248,13 @@ NRT_API NRT_STATUS nrt_init(nrt_framework_type_t framework, const char *fw_versi
     if (st == NRT_SUCCESS)
         st = nrt__fault_parse_env(getenv("OPENNRT_FAULT"));
     if (st != NRT_SUCCESS) {
-        pthread_mutex_unlock(&nrt__rt.lock);
+        nrt__mutex_unlock(&nrt__rt.lock);
         return st;
     }
     raise_fd_limit();
     atomic_fetch_add_explicit(&nrt__rt.gen, 1, memory_order_relaxed);
+    /* Queues copy their settings: the hot path reads no global config. */
+    nrt__queue_cfg_t qcfg = {.spin_ns = nrt__rt.cfg.spin_ns, .help_ns = 20000, .nan_check = nrt__rt.cfg.nan_check};
     uint32_t made = 0;
     for (; made < nrt__rt.cfg.num_cores; made++) {
         nrt__lnc_t *c = &nrt__rt.cores[made];
@@ -255,23 +262,30 @@ NRT_API NRT_STATUS nrt_init(nrt_framework_type_t framework, const char *fw_versi
         c->phys = phys[made];
         atomic_store_explicit(&c->mem_used, 0, memory_order_relaxed);
         atomic_store_explicit(&c->nmodels, 0, memory_order_relaxed);
-        st = nrt__units_create(made, c->units);
+        st = nrt__units_create(made, nrt__rt.cfg.queue_depth, nrt__rt.cfg.queues, &qcfg, c->units);
         if (st != NRT_SUCCESS)
             break;
     }
+    bool pool = false;
+    if (st == NRT_SUCCESS) {
+        st = nrt__pool_start(NRT__CFG_WORKERS(&nrt__rt.cfg), nrt__rt.cfg.spin_ns, total_queues(&nrt__rt.cfg));
+        pool = st == NRT_SUCCESS;
+    }
     if (st == NRT_SUCCESS)
-        st = nrt__watchdog_start();
+        st = nrt__watchdog_start(nrt__rt.exec_timeout_ns);
     if (st != NRT_SUCCESS) {
+        if (pool)
+            nrt__pool_stop();
         destroy_cores(made);
         nrt__fault_reset();
-        pthread_mutex_unlock(&nrt__rt.lock);
+        nrt__mutex_unlock(&nrt__rt.lock);
         return st;
     }
     if (nrt__rt.trace_path[0])
         atomic_store_explicit(&nrt__trace_on, true, memory_order_relaxed);
     /* Release: everything above is visible to threads that see RUNNING. */
     atomic_store_explicit(&nrt__rt.state, NRT__RT_RUNNING, memory_order_release);
-    pthread_mutex_unlock(&nrt__rt.lock);
+    nrt__mutex_unlock(&nrt__rt.lock);
     LOG_INFO("OpenNRT %s initialized: %u logical cores, %u queues per tensor unit, depth %u", NRTX_VERSION_STRING,
              nrt__rt.cfg.num_cores, nrt__rt.cfg.queues[0], nrt__rt.cfg.queue_depth);
     return NRT_SUCCESS;
@@ -279,28 +293,34 @@ NRT_API NRT_STATUS nrt_init(nrt_framework_type_t framework, const char *fw_versi
 
 NRT_API void nrt_close(void)
 {
-    pthread_mutex_lock(&nrt__rt.lock);
+    nrt__mutex_lock(&nrt__rt.lock);
     if (atomic_load_explicit(&nrt__rt.state, memory_order_relaxed) != NRT__RT_RUNNING) {
-        pthread_mutex_unlock(&nrt__rt.lock);
+        nrt__mutex_unlock(&nrt__rt.lock);
         LOG_WARN("runtime is not initialized; nothing to close");
         return;
     }
-    /* New calls now fail with NRT_CLOSED; let queued work finish. */
-    atomic_store_explicit(&nrt__rt.state, NRT__RT_CLOSED, memory_order_release);
+    /* New calls now fail with NRT_CLOSED. Queued work finishes without the
+     * runtime lock held: completing it may release the last reference of
+     * an object, and nothing on that path may wait for this lock. */
+    atomic_store_explicit(&nrt__rt.state, NRT__RT_CLOSING, memory_order_release);
+    nrt__mutex_unlock(&nrt__rt.lock);
     uint64_t budget = nrt__rt.exec_timeout_ns ? nrt__rt.exec_timeout_ns : 30000000000ull;
     uint64_t deadline = nrt__now_ns() + budget;
     for (uint32_t i = 0; i < nrt__rt.cfg.num_cores; i++)
         nrt__units_quiesce(nrt__rt.cores[i].units, deadline);
     nrt__watchdog_stop();
+    nrt__pool_stop();
     if (nrt__rt.trace_path[0] && nrt__trace_write_file(nrt__rt.trace_path) == NRT_SUCCESS)
         LOG_INFO("trace written to %s", nrt__rt.trace_path);
     atomic_store_explicit(&nrt__trace_on, false, memory_order_relaxed);
+    nrt__mutex_lock(&nrt__rt.lock);
     destroy_cores(nrt__rt.cfg.num_cores);
     nrt__tracker_close_all();
     nrt__tensor_close_all();
     nrt__model_close_all();
     nrt__fault_reset();
-    pthread_mutex_unlock(&nrt__rt.lock);
+    atomic_store_explicit(&nrt__rt.state, NRT__RT_CLOSED, memory_order_release);
+    nrt__mutex_unlock(&nrt__rt.lock);
     LOG_INFO("runtime closed");
 }
 

@@ -1,39 +1,21 @@
 /*
  * src/model/model.c - nrt_load / nrt_unload and model queries.
  *
- * The object's bytes are checked (model_check.c), written to an anonymous
- * memfd and opened with dlopen(RTLD_NOW | RTLD_LOCAL) through
- * /proc/self/fd, so no file path is needed and two loads of the same bytes
- * get separate copies of the object's globals. The descriptor is then
- * validated and init() runs once per load. A model is reference counted:
- * the user's handle and each queued execution hold a reference; the object
- * is finalized and unmapped when the last goes.
+ * The object's bytes are checked (model_check.c) and handed to the device
+ * seam, which loads them (the CPU backend: memfd + dlopen). The descriptor
+ * is then validated and init() runs once per load. A model is a handle of
+ * the object model: the user's handle and each queued execution hold a
+ * reference; the object is finalized and unloaded when the last goes.
  */
 #include "model/model.h"
 
-#include <dlfcn.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "core/core.h"
+#include "dev/dev.h"
 #include "tensor/tensor.h"
-
-bool nrt__model_check(const nrt_model_t *m, const char *what)
-{
-    if (NRT__UNLIKELY(!m)) {
-        LOG_ERROR("%s: model is NULL", what);
-        return false;
-    }
-    if (NRT__UNLIKELY(m->magic != NRT__MODEL_MAGIC)) {
-        LOG_ERROR("%s: handle %p is not a model", what, (const void *)m);
-        return false;
-    }
-    return true;
-}
 
 #define CHECK_MODEL(m)                                                         \
     do {                                                                       \
@@ -41,26 +23,17 @@ bool nrt__model_check(const nrt_model_t *m, const char *what)
             return NRT_INVALID;                                                \
     } while (0)
 
-static void model_destroy(nrt_model_t *m)
+static void model_destroy(nrt__obj_t *o)
 {
+    nrt_model_t *m = (nrt_model_t *)o;
     if (m->desc && m->desc->fini)
         m->desc->fini(m->state);
-    if (m->dl)
-        dlclose(m->dl);
-    m->magic = 0;
-    free(m);
+    nrt__dev()->model_close(m->dl);
 }
 
-void nrt__model_retain(nrt_model_t *m)
-{
-    atomic_fetch_add_explicit(&m->refs, 1, memory_order_relaxed);
-}
-
-void nrt__model_release(nrt_model_t *m)
-{
-    if (atomic_fetch_sub_explicit(&m->refs, 1, memory_order_acq_rel) == 1)
-        model_destroy(m);
-}
+const nrt__obj_type_t nrt__model_type = {
+    NRT__OBJ_MODEL, "model", "unloaded", sizeof(nrt_model_t), model_destroy, false,
+};
 
 static int pick_core(void)
 {
@@ -73,54 +46,6 @@ static int pick_core(void)
         }
     }
     return (int)best;
-}
-
-static NRT_STATUS open_object(const void *bytes, size_t size, void **out_dl)
-{
-    *out_dl = NULL;
-    int fd = memfd_create("nrt-model", MFD_CLOEXEC);
-    if (fd < 0) {
-        LOG_ERROR("memfd_create failed: %m");
-        return NRT_FAILURE;
-    }
-    const char *p = bytes;
-    size_t left = size;
-    while (left) {
-        ssize_t w = write(fd, p, left);
-        if (w <= 0) {
-            LOG_ERROR("writing the model object to a memfd failed: %m");
-            close(fd);
-            return NRT_FAILURE;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    char path[64];
-    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    /* The dynamic loader finds loaded objects by name first: if a live
-     * model was loaded from this path (its memfd number since reused),
-     * dlopen would hand back that model. Move to a number no live model
-     * was loaded from. */
-    for (void *old; (old = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD)) != NULL;) {
-        dlclose(old);
-        int nfd = fcntl(fd, F_DUPFD_CLOEXEC, fd + 1);
-        close(fd);
-        if (nfd < 0) {
-            LOG_ERROR("cannot move the model's memfd: %m");
-            return NRT_FAILURE;
-        }
-        fd = nfd;
-        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    }
-    void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    close(fd); /* the mapping keeps the object alive */
-    if (!dl) {
-        const char *e = dlerror();
-        LOG_ERROR("the dynamic loader rejected the model object: %s", e ? e : "unknown error");
-        return NRT_INVALID;
-    }
-    *out_dl = dl;
-    return NRT_SUCCESS;
 }
 
 static NRT_STATUS load_common(const void *neff_bytes, size_t size, int32_t vnc, int32_t vnc_count,
@@ -139,26 +64,22 @@ static NRT_STATUS load_common(const void *neff_bytes, size_t size, int32_t vnc, 
                  vnc_count);
         return NRT_INVALID;
     }
-    nrt_model_t *m = calloc(1, sizeof *m);
-    if (!m) {
-        LOG_ERROR("out of host memory");
-        return NRT_FAIL_HOST_MEM_ALLOC;
-    }
-    st = open_object(neff_bytes, size, &m->dl);
-    if (st != NRT_SUCCESS) {
-        free(m);
-        return st;
-    }
-    m->desc = dlsym(m->dl, NRT_KERNEL_SYMBOL);
-    st = nrt__model_check_descriptor(m->desc, why, sizeof why);
+    void *dl;
+    const nrt_kernel_descriptor_t *desc;
+    st = nrt__dev()->model_open(neff_bytes, size, &dl, &desc, why, sizeof why);
+    if (st == NRT_SUCCESS && (st = nrt__model_check_descriptor(desc, why, sizeof why)) != NRT_SUCCESS)
+        nrt__dev()->model_close(dl);
     if (st != NRT_SUCCESS) {
         NRT__LOG(NRT__LOG_ERROR, "%s: %s", func, why);
-        m->desc = NULL;
-        model_destroy(m);
         return st;
     }
-    m->magic = NRT__MODEL_MAGIC;
-    atomic_init(&m->refs, 1);
+    nrt_model_t *m = nrt__obj_create(&nrt__model_type);
+    if (!m) {
+        nrt__dev()->model_close(dl);
+        return NRT_FAIL_HOST_MEM_ALLOC;
+    }
+    m->dl = dl;
+    m->desc = desc;
     m->core = vnc == -1 ? pick_core() : vnc;
     m->ctx_device_id = ctx_id;
     m->ctx_device_count = ctx_count;
@@ -169,14 +90,11 @@ static NRT_STATUS load_common(const void *neff_bytes, size_t size, int32_t vnc, 
             NRT__LOG(NRT__LOG_ERROR, "%s: model '%s' init() failed with %s", func, m->desc->name,
                      nrt_get_status_as_str(st));
             m->desc = NULL; /* no fini after a failed init */
-            model_destroy(m);
+            nrt__obj_user_release(m, func);
             return st;
         }
     }
     atomic_fetch_add_explicit(&nrt__rt.cores[m->core].nmodels, 1, memory_order_relaxed);
-    pthread_mutex_lock(&nrt__rt.lock);
-    NRT__REG_ADD(nrt__rt.models, m);
-    pthread_mutex_unlock(&nrt__rt.lock);
     LOG_INFO("loaded model '%s' on core %d (%u inputs, %u outputs)", m->desc->name, m->core, m->desc->num_inputs,
              m->desc->num_outputs);
     *model = m;
@@ -206,36 +124,21 @@ NRT_API NRT_STATUS nrt_load_collectives(const void *neff_bytes, size_t size, int
     return load_common(neff_bytes, size, vnc, vnc_count, ctx_device_id, ctx_device_count, model, __func__);
 }
 
-static void unload_locked(nrt_model_t *m)
-{
-    NRT__REG_DEL(nrt__rt.models, m);
-    m->user_unloaded = true;
-    atomic_fetch_sub_explicit(&nrt__rt.cores[m->core].nmodels, 1, memory_order_relaxed);
-}
-
 NRT_API NRT_STATUS nrt_unload(nrt_model_t *model)
 {
     CHECK_RUNNING();
     CHECK_MODEL(model);
-    pthread_mutex_lock(&nrt__rt.lock);
-    if (model->user_unloaded) {
-        pthread_mutex_unlock(&nrt__rt.lock);
-        LOG_ERROR("model '%s' was already unloaded", model->desc->name);
+    int core = model->core;
+    /* Queued executions keep the object alive until they complete. */
+    if (!nrt__obj_user_release(model, __func__)) /* unloaded concurrently */
         return NRT_INVALID;
-    }
-    unload_locked(model);
-    pthread_mutex_unlock(&nrt__rt.lock);
-    nrt__model_release(model);
+    atomic_fetch_sub_explicit(&nrt__rt.cores[core].nmodels, 1, memory_order_relaxed);
     return NRT_SUCCESS;
 }
 
 void nrt__model_close_all(void)
 {
-    while (nrt__rt.models) {
-        nrt_model_t *m = nrt__rt.models;
-        unload_locked(m);
-        nrt__model_release(m);
-    }
+    nrt__obj_close_all(NRT__OBJ_MODEL);
 }
 
 NRT_API NRT_STATUS nrt_get_model_nc_count(const nrt_model_t *model, uint32_t *vnc_count)

@@ -8,26 +8,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/obj.h"
 #include "nrt/nrt.h"
 #include "nrt/nrt_kernel.h"
 
-#define NRT__MODEL_MAGIC 0x4c444f4du /* "MODL" */
-
 struct nrt_model {
-    uint32_t magic;
-    _Atomic uint32_t refs; /* user + queued requests */
-    bool user_unloaded;
+    nrt__obj_t obj; /* references: the user's handle + queued executions */
     int core;
-    void *dl;
+    void *dl;       /* the device's handle of the loaded object */
     const nrt_kernel_descriptor_t *desc;
     void *state;
     uint32_t ctx_device_id, ctx_device_count;
-    struct nrt_model *reg_prev, *reg_next;
 };
 
-void nrt__model_retain(nrt_model_t *m);
-void nrt__model_release(nrt_model_t *m);
-bool nrt__model_check(const nrt_model_t *m, const char *what);
+extern const nrt__obj_type_t nrt__model_type;
+
+static inline void nrt__model_retain(nrt_model_t *m) { nrt__obj_retain(m); }
+static inline void nrt__model_release(nrt_model_t *m) { nrt__obj_release(m); }
+/* Refuses NULL, other handles and models the application unloaded. */
+static inline bool nrt__model_check(const nrt_model_t *m, const char *func)
+{
+    return nrt__obj_check(m, &nrt__model_type, func);
+}
 void nrt__model_close_all(void);
 
 /* Pure checks on untrusted bytes (fuzzed): returns NRT_SUCCESS if |bytes|

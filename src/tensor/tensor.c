@@ -3,19 +3,19 @@
  * bounds-checked read, write, copy and memset, batches, slices, attached
  * caller buffers, and the reference-counted storage behind them.
  *
- * Device memory is host memory accounted against the owning core's limit.
- * Allocations of 2 MiB and more come straight from mmap (zeroed, page
- * aligned, returned to the OS on free); smaller ones are 64-byte aligned.
+ * Device memory comes from the device seam (src/dev/) and is accounted
+ * against the owning core's limit. Tensors and tensor sets are handles of
+ * the object model (common/obj.h): a tensor is referenced by the user's
+ * handle and by every set that holds it; its bytes live in a storage that
+ * slices and queued requests reference too.
  */
 #include "tensor/tensor.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "core/core.h"
-
-#define MMAP_THRESHOLD (2u << 20)
+#include "dev/dev.h"
 
 /*===------------------------------------------------------------------===*/
 /* Storage                                                                */
@@ -30,18 +30,7 @@ static NRT_STATUS storage_create(size_t size, int core, nrt__storage_t **out)
             return st;
     }
     nrt__storage_t *s = calloc(1, sizeof *s);
-    void *p = NULL;
-    if (s && size >= MMAP_THRESHOLD) {
-        p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (p == MAP_FAILED)
-            p = NULL;
-    } else if (s) {
-        size_t rounded = (size + 63) & ~(size_t)63;
-        if (rounded >= size && posix_memalign(&p, 64, rounded) == 0)
-            memset(p, 0, rounded);
-        else
-            p = NULL;
-    }
+    void *p = s ? nrt__dev()->mem_alloc(size) : NULL;
     if (!s || !p) {
         free(s);
         if (core >= 0)
@@ -74,10 +63,7 @@ void nrt__storage_release(nrt__storage_t *st)
     if (atomic_fetch_sub_explicit(&st->refs, 1, memory_order_acq_rel) != 1)
         return;
     if (st->owned) {
-        if (st->size >= MMAP_THRESHOLD)
-            munmap(st->ptr, st->size);
-        else
-            free(st->ptr);
+        nrt__dev()->mem_free(st->ptr, st->size);
         if (st->core >= 0)
             nrt__mem_unreserve((uint32_t)st->core, st->gen, st->size);
     }
@@ -88,60 +74,27 @@ void nrt__storage_release(nrt__storage_t *st)
 /* Tensor objects                                                         */
 /*===------------------------------------------------------------------===*/
 
-bool nrt__tensor_check(const nrt_tensor_t *t, const char *what)
+static void tensor_destroy(nrt__obj_t *o)
 {
-    if (NRT__UNLIKELY(!t)) {
-        LOG_ERROR("%s: tensor is NULL", what);
-        return false;
-    }
-    if (NRT__UNLIKELY(t->magic != NRT__TENSOR_MAGIC)) {
-        LOG_ERROR("%s: handle %p is not a tensor", what, (const void *)t);
-        return false;
-    }
-    return true;
+    nrt__storage_release(((nrt_tensor_t *)o)->st);
 }
 
-static void tensor_destroy_locked(nrt_tensor_t *t)
-{
-    NRT__REG_DEL(nrt__rt.tensors, t);
-    t->magic = 0;
-    nrt__storage_release(t->st);
-    free(t);
-}
-
-void nrt__tensor_retain(nrt_tensor_t *t)
-{
-    atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
-}
-
-void nrt__tensor_release(nrt_tensor_t *t)
-{
-    if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1)
-        return;
-    pthread_mutex_lock(&nrt__rt.lock);
-    tensor_destroy_locked(t);
-    pthread_mutex_unlock(&nrt__rt.lock);
-}
+const nrt__obj_type_t nrt__tensor_type = {
+    NRT__OBJ_TENSOR, "tensor", "freed", sizeof(nrt_tensor_t), tensor_destroy, true,
+};
 
 static NRT_STATUS tensor_new(const char *name, nrt_tensor_placement_t placement, int core, size_t size,
                              nrt__storage_t *st, size_t offset, nrt_tensor_t **out)
 {
-    nrt_tensor_t *t = calloc(1, sizeof *t);
-    if (!t) {
-        LOG_ERROR("out of host memory");
+    nrt_tensor_t *t = nrt__obj_create(&nrt__tensor_type);
+    if (!t)
         return NRT_FAIL_HOST_MEM_ALLOC;
-    }
-    t->magic = NRT__TENSOR_MAGIC;
-    atomic_init(&t->refs, 1);
     t->st = st;
     t->offset = offset;
     t->size = size;
     t->placement = placement;
     t->core = core;
     nrt__strlcpy(t->name, name, sizeof t->name);
-    pthread_mutex_lock(&nrt__rt.lock);
-    NRT__REG_ADD(nrt__rt.tensors, t);
-    pthread_mutex_unlock(&nrt__rt.lock);
     *out = t;
     return NRT_SUCCESS;
 }
@@ -192,16 +145,11 @@ NRT_API void nrt_tensor_free(nrt_tensor_t **tensor)
     }
     if (!*tensor)
         return; /* like free(NULL) */
-    if (!nrt__tensor_check(*tensor, __func__))
-        return;
     nrt_tensor_t *t = *tensor;
-    *tensor = NULL;
-    if (t->user_freed) {
-        LOG_ERROR("tensor '%s' freed twice", t->name);
+    if (!nrt__tensor_check(t, __func__))
         return;
-    }
-    t->user_freed = true;
-    nrt__tensor_release(t);
+    *tensor = NULL;
+    nrt__obj_user_release(t, __func__);
 }
 
 static bool has_storage(const nrt_tensor_t *t, const char *func)
@@ -327,10 +275,8 @@ NRT_API NRT_STATUS nrt_tensor_copy(const nrt_tensor_t *src, size_t src_offset, n
 
 NRT_API size_t nrt_tensor_get_size(const nrt_tensor_t *tensor)
 {
-    if (!tensor || tensor->magic != NRT__TENSOR_MAGIC) {
-        LOG_ERROR("invalid tensor handle %p", (const void *)tensor);
+    if (!nrt__tensor_check(tensor, __func__))
         return 0;
-    }
     return tensor->size;
 }
 
@@ -417,19 +363,6 @@ NRT_API NRT_STATUS nrt_tensor_get_device_allocation_info(const nrt_tensor_t *ten
 /* Tensor sets                                                            */
 /*===------------------------------------------------------------------===*/
 
-bool nrt__tset_check(const void *set, const char *what)
-{
-    if (NRT__UNLIKELY(!set)) {
-        LOG_ERROR("%s: tensor set is NULL", what);
-        return false;
-    }
-    if (NRT__UNLIKELY(((const nrt__tset_t *)set)->magic != NRT__TSET_MAGIC)) {
-        LOG_ERROR("%s: handle %p is not a tensor set", what, set);
-        return false;
-    }
-    return true;
-}
-
 nrt_tensor_t *nrt__tset_find(const nrt__tset_t *set, const char *name)
 {
     for (size_t i = 0; i < set->count; i++)
@@ -443,30 +376,26 @@ NRT_API NRT_STATUS nrt_allocate_tensor_set(nrt_tensor_set_t **result)
     CHECK_RUNNING();
     CHECK_NOT_NULL(result);
     *result = NULL;
-    nrt__tset_t *s = calloc(1, sizeof *s);
-    if (!s) {
-        LOG_ERROR("out of host memory");
+    nrt__tset_t *s = nrt__obj_create(&nrt__tset_type);
+    if (!s)
         return NRT_FAIL_HOST_MEM_ALLOC;
-    }
-    s->magic = NRT__TSET_MAGIC;
-    pthread_mutex_lock(&nrt__rt.lock);
-    NRT__REG_ADD(nrt__rt.tsets, s);
-    pthread_mutex_unlock(&nrt__rt.lock);
     *result = s;
     return NRT_SUCCESS;
 }
 
-static void tset_free_entries(nrt__tset_t *s, bool release_tensors)
+static void tset_destroy(nrt__obj_t *o)
 {
+    nrt__tset_t *s = (nrt__tset_t *)o;
     for (size_t i = 0; i < s->count; i++) {
         free(s->entries[i].name);
-        if (release_tensors)
-            nrt__tensor_release(s->entries[i].tensor);
+        nrt__obj_release(s->entries[i].tensor);
     }
     free(s->entries);
-    s->magic = 0;
-    free(s);
 }
+
+const nrt__obj_type_t nrt__tset_type = {
+    NRT__OBJ_TSET, "tensor set", "destroyed", sizeof(nrt__tset_t), tset_destroy, false,
+};
 
 NRT_API void nrt_destroy_tensor_set(nrt_tensor_set_t **tensor_set)
 {
@@ -478,14 +407,11 @@ NRT_API void nrt_destroy_tensor_set(nrt_tensor_set_t **tensor_set)
     }
     if (!*tensor_set)
         return;
-    if (!nrt__tset_check(*tensor_set, __func__))
-        return;
     nrt__tset_t *s = *tensor_set;
+    if (!nrt__tset_check(s, __func__))
+        return;
     *tensor_set = NULL;
-    pthread_mutex_lock(&nrt__rt.lock);
-    NRT__REG_DEL(nrt__rt.tsets, s);
-    pthread_mutex_unlock(&nrt__rt.lock);
-    tset_free_entries(s, true);
+    nrt__obj_user_release(s, __func__);
 }
 
 static bool name_ok(const char *name, const char *func)
@@ -508,8 +434,8 @@ NRT_API NRT_STATUS nrt_add_tensor_to_tensor_set(nrt_tensor_set_t *tensor_set, co
     nrt__tset_t *s = tensor_set;
     for (size_t i = 0; i < s->count; i++) {
         if (strcmp(s->entries[i].name, tensor_name) == 0) {
-            nrt__tensor_retain(tensor);
-            nrt__tensor_release(s->entries[i].tensor);
+            nrt__obj_retain(tensor);
+            nrt__obj_release(s->entries[i].tensor);
             s->entries[i].tensor = tensor;
             return NRT_SUCCESS;
         }
@@ -529,7 +455,7 @@ NRT_API NRT_STATUS nrt_add_tensor_to_tensor_set(nrt_tensor_set_t *tensor_set, co
         LOG_ERROR("out of host memory");
         return NRT_FAIL_HOST_MEM_ALLOC;
     }
-    nrt__tensor_retain(tensor);
+    nrt__obj_retain(tensor);
     s->entries[s->count].name = name;
     s->entries[s->count].tensor = tensor;
     s->count++;
@@ -552,11 +478,7 @@ NRT_API NRT_STATUS nrt_get_tensor_from_tensor_set(nrt_tensor_set_t *tensor_set, 
 
 void nrt__tensor_close_all(void)
 {
-    while (nrt__rt.tsets) {
-        nrt__tset_t *s = nrt__rt.tsets;
-        NRT__REG_DEL(nrt__rt.tsets, s);
-        tset_free_entries(s, false);
-    }
-    while (nrt__rt.tensors)
-        tensor_destroy_locked(nrt__rt.tensors);
+    /* Sets first: they hold references to tensors. */
+    nrt__obj_close_all(NRT__OBJ_TSET);
+    nrt__obj_close_all(NRT__OBJ_TENSOR);
 }

@@ -15,11 +15,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/obj.h"
 #include "nrt/nrt.h"
 #include "nrt/nrt_experimental.h"
-
-#define NRT__TENSOR_MAGIC 0x544e5352u /* "RSNT" */
-#define NRT__TSET_MAGIC 0x54455354u   /* "TSET" */
 
 typedef struct nrt__storage {
     _Atomic uint32_t refs;
@@ -31,15 +29,12 @@ typedef struct nrt__storage {
 } nrt__storage_t;
 
 struct nrt_tensor {
-    uint32_t magic;
-    _Atomic uint32_t refs; /* user + tensor sets */
-    nrt__storage_t *st;    /* NULL: no storage yet (empty/virtual) */
+    nrt__obj_t obj;     /* references: the user's handle + tensor sets */
+    nrt__storage_t *st; /* NULL: no storage yet (empty/virtual) */
     size_t offset;         /* into st */
     size_t size;
     nrt_tensor_placement_t placement;
     int core;              /* -1: host */
-    bool user_freed;
-    struct nrt_tensor *reg_prev, *reg_next; /* runtime registry */
     char name[NRT_TENSOR_NAME_MAX];
 };
 
@@ -49,21 +44,25 @@ typedef struct nrt__tset_entry {
 } nrt__tset_entry_t;
 
 typedef struct nrt__tset {
-    uint32_t magic;
+    nrt__obj_t obj;
     size_t count, cap;
     nrt__tset_entry_t *entries;
-    struct nrt__tset *reg_prev, *reg_next;
 } nrt__tset_t;
+
+extern const nrt__obj_type_t nrt__tensor_type, nrt__tset_type;
 
 void nrt__storage_retain(nrt__storage_t *st);
 void nrt__storage_release(nrt__storage_t *st);
 
-void nrt__tensor_retain(nrt_tensor_t *t);
-void nrt__tensor_release(nrt_tensor_t *t);
-
-/* Handle checks (magic); log and return false when wrong. */
-bool nrt__tensor_check(const nrt_tensor_t *t, const char *what);
-bool nrt__tset_check(const void *set, const char *what);
+/* Handle checks (the object model's); log and return false when wrong. */
+static inline bool nrt__tensor_check(const nrt_tensor_t *t, const char *func)
+{
+    return nrt__obj_check(t, &nrt__tensor_type, func);
+}
+static inline bool nrt__tset_check(const void *set, const char *func)
+{
+    return nrt__obj_check(set, &nrt__tset_type, func);
+}
 
 /* Looks |name| up; NULL if absent. */
 nrt_tensor_t *nrt__tset_find(const nrt__tset_t *set, const char *name);
@@ -74,6 +73,5 @@ static inline char *nrt__tensor_data(const nrt_tensor_t *t)
     return t->st ? (char *)t->st->ptr + t->offset : NULL;
 }
 
-/* Called by nrt_close with the registry lock held: frees every set and
- * tensor still alive. */
+/* Called by nrt_close: releases every set and tensor still alive. */
 void nrt__tensor_close_all(void);

@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "core/core.h"
+#include "model/model.h"
+#include "tensor/tensor.h"
 #include "xu/xu.h"
 
 static NRT_STATUS tracker_for(nrta_error_tracker_t *err, uint32_t lnc, const char *func)
@@ -20,25 +22,25 @@ static NRT_STATUS tracker_for(nrta_error_tracker_t *err, uint32_t lnc, const cha
         return NRT_SUCCESS;
     if (!nrt__tracker_check(err, func))
         return NRT_INVALID;
-    if (err->lnc != lnc) {
-        NRT__LOG(NRT__LOG_ERROR, "%s: error tracker belongs to core %u, the request runs on core %u", func, err->lnc,
-                 lnc);
+    if (nrt__tracker_core(err) != lnc) {
+        NRT__LOG(NRT__LOG_ERROR, "%s: error tracker belongs to core %u, the request runs on core %u", func,
+                 nrt__tracker_core(err), lnc);
         return NRT_INVALID;
     }
     return NRT_SUCCESS;
 }
 
-static NRT_STATUS submit(nrt__queue_t *q, nrt__req_t *req, nrta_seq_t *out, const char *func)
+static NRT_STATUS submit(nrt__queue_t *q, nrt__op_t *op, nrta_seq_t *out, const char *func)
 {
-    if (req->tracker)
-        nrt__tracker_retain(req->tracker);
-    if (atomic_load_explicit(&nrt__trace_on, memory_order_relaxed))
-        req->enq_ns = nrt__now_ns();
-    NRT_STATUS st = nrt__queue_submit(q, req, out);
+    if (op->tracker)
+        nrt__tracker_retain(op->tracker);
+    if (NRT__UNLIKELY(atomic_load_explicit(&nrt__trace_on, memory_order_relaxed)))
+        op->enq_ns = nrt__now_ns();
+    NRT_STATUS st = nrt__queue_submit(q, op, out);
     if (NRT__UNLIKELY(st != NRT_SUCCESS)) {
-        nrt__req_release(req);
+        nrt__op_release(op);
         if (st == NRT_EXEC_UNIT_UNRECOVERABLE)
-            NRT__LOG(NRT__LOG_ERROR, "%s: core %u unit %u is degraded", func, q->lnc, q->xu);
+            NRT__LOG(NRT__LOG_ERROR, "%s: core %u unit %s is degraded", func, q->lnc, nrt__xu_names[q->xu]);
     }
     return st;
 }
@@ -67,7 +69,7 @@ static NRT_STATUS check_io_tensor(const nrt_tensor_t *t, uint64_t offset, uint64
     return NRT_SUCCESS;
 }
 
-static NRT_STATUS schedule_io(enum nrt__req_kind kind, nrt_tensor_t *tensor, void *buf, uint64_t offset,
+static NRT_STATUS schedule_io(bool is_read, nrt_tensor_t *tensor, void *buf, uint64_t offset,
                               uint64_t size, int queue, nrta_error_tracker_t *err, nrta_seq_t *req_sequence,
                               const char *func)
 {
@@ -83,36 +85,31 @@ static NRT_STATUS schedule_io(enum nrt__req_kind kind, nrt_tensor_t *tensor, voi
         return st;
     uint32_t lnc = tensor_core(tensor);
     nrt__queue_t *q;
-    st = nrt__queue_get(lnc, kind == NRT__REQ_READ ? NRTA_XU_TENSOR_READ : NRTA_XU_TENSOR_WRITE, queue, func, &q);
+    st = nrt__queue_get(lnc, is_read ? NRTA_XU_TENSOR_READ : NRTA_XU_TENSOR_WRITE, queue, func, &q);
     if (NRT__UNLIKELY(st != NRT_SUCCESS))
         return st;
     st = tracker_for(err, lnc, func);
     if (NRT__UNLIKELY(st != NRT_SUCCESS))
         return st;
-    nrt__req_t req;
-    req.kind = (uint8_t)kind;
-    req.tracker = err;
-    req.size = size;
-    req.enq_ns = 0;
-    req.sync_status = NULL;
-    req.u.io.st = tensor->st;
-    req.u.io.dev = nrt__tensor_data(tensor) + offset;
-    req.u.io.host = buf;
-    nrt__storage_retain(tensor->st);
-    return submit(q, &req, req_sequence, func);
+    nrt__op_t op = {.tracker = err};
+    if (is_read)
+        nrt__op_read_init(&op, tensor->st, nrt__tensor_data(tensor) + offset, buf, size);
+    else
+        nrt__op_write_init(&op, tensor->st, nrt__tensor_data(tensor) + offset, buf, size);
+    return submit(q, &op, req_sequence, func);
 }
 
 NRT_API NRT_STATUS nrta_tensor_write(nrt_tensor_t *tensor, const void *buf, uint64_t offset, uint64_t size, int queue,
                                      nrta_error_tracker_t *err, nrta_seq_t *req_sequence)
 {
-    return schedule_io(NRT__REQ_WRITE, tensor, (void *)(uintptr_t)buf, offset, size, queue, err, req_sequence,
+    return schedule_io(false, tensor, (void *)(uintptr_t)buf, offset, size, queue, err, req_sequence,
                        __func__);
 }
 
 NRT_API NRT_STATUS nrta_tensor_read(void *buf, nrt_tensor_t *tensor, uint64_t offset, uint64_t size, int queue,
                                     nrta_error_tracker_t *err, nrta_seq_t *req_sequence)
 {
-    return schedule_io(NRT__REQ_READ, tensor, buf, offset, size, queue, err, req_sequence, __func__);
+    return schedule_io(true, tensor, buf, offset, size, queue, err, req_sequence, __func__);
 }
 
 NRT_API NRT_STATUS nrta_tensor_copy(nrt_tensor_t *src, uint64_t src_offset, nrt_tensor_t *dst, uint64_t dst_offset,
@@ -135,46 +132,10 @@ NRT_API NRT_STATUS nrta_tensor_copy(nrt_tensor_t *src, uint64_t src_offset, nrt_
         st = tracker_for(err, lnc, __func__);
     if (st != NRT_SUCCESS)
         return st;
-    nrt__req_t req = {.kind = NRT__REQ_COPY, .tracker = err, .size = size};
-    req.u.copy.src = src->st;
-    req.u.copy.dst = dst->st;
-    req.u.copy.s = nrt__tensor_data(src) + src_offset;
-    req.u.copy.d = nrt__tensor_data(dst) + dst_offset;
-    nrt__storage_retain(src->st);
-    nrt__storage_retain(dst->st);
-    return submit(q, &req, req_sequence, __func__);
-}
-
-/* Builds an execute request (references taken) for |model|. */
-static NRT_STATUS build_exec(nrt_model_t *model, const nrt_tensor_set_t *input, nrt_tensor_set_t *output,
-                             nrta_error_tracker_t *err, nrt__req_t *req, const char *func)
-{
-    uint32_t n = nrt__model_ntensors(model);
-    uint64_t bytes = 0;
-    for (uint32_t i = 0; i < model->desc->num_inputs; i++)
-        bytes += model->desc->inputs[i].size;
-    /* One block: storages, then data pointers. */
-    void **block = malloc(2 * n * sizeof(void *));
-    if (!block) {
-        NRT__LOG(NRT__LOG_ERROR, "%s: out of host memory", func);
-        return NRT_FAIL_HOST_MEM_ALLOC;
-    }
-    nrt__storage_t **sts = (nrt__storage_t **)block;
-    void **ptrs = block + n;
-    NRT_STATUS st = nrt__model_bind(model, input, output, func, sts, ptrs);
-    if (st != NRT_SUCCESS) {
-        free(block);
-        return st;
-    }
-    memset(req, 0, sizeof *req);
-    req->kind = NRT__REQ_EXEC;
-    req->tracker = err;
-    req->size = bytes;
-    req->u.exec.model = model;
-    req->u.exec.sts = sts;
-    req->u.exec.ptrs = ptrs;
-    nrt__model_retain(model);
-    return NRT_SUCCESS;
+    nrt__op_t op = {.tracker = err};
+    nrt__op_copy_init(&op, src->st, nrt__tensor_data(src) + src_offset, dst->st, nrt__tensor_data(dst) + dst_offset,
+                      size);
+    return submit(q, &op, req_sequence, __func__);
 }
 
 NRT_API NRT_STATUS nrta_execute_schedule(nrt_model_t *model, const nrt_tensor_set_t *input, nrt_tensor_set_t *output,
@@ -190,38 +151,42 @@ NRT_API NRT_STATUS nrta_execute_schedule(nrt_model_t *model, const nrt_tensor_se
         st = tracker_for(err, (uint32_t)model->core, __func__);
     if (st != NRT_SUCCESS)
         return st;
-    nrt__req_t req;
-    st = build_exec(model, input, output, err, &req, __func__);
+    nrt__op_t op = {.tracker = err};
+    st = nrt__op_exec_init(&op, model, input, output, __func__);
     if (st != NRT_SUCCESS)
         return st;
-    return submit(q, &req, req_sequence, __func__);
+    return submit(q, &op, req_sequence, __func__);
 }
 
+/* nrt_execute: runs on COMPUTE queue 0 of the model's core, so it is
+ * ordered with async executions there. When that queue is idle the kernel
+ * runs right here on the calling thread (no hand-off); else the request
+ * queues behind the others and we wait for it. */
 static NRT_STATUS execute_sync(nrt_model_t *model, const nrt_tensor_set_t *input_set, nrt_tensor_set_t *output_set,
                                const char *func)
 {
     nrt__queue_t *q = &nrt__rt.cores[model->core].units[NRTA_XU_COMPUTE].queues[0];
     NRT_STATUS result = NRT_FAILURE;
-    nrt__req_t req;
-    NRT_STATUS st = build_exec(model, input_set, output_set, NULL, &req, func);
+    nrt__op_t op = {.sync_status = &result};
+    NRT_STATUS st = nrt__op_exec_init(&op, model, input_set, output_set, func);
     if (st != NRT_SUCCESS)
         return st;
-    req.sync_status = &result;
     nrta_seq_t seq;
+    bool ran = false;
     for (;;) {
-        nrt__req_t attempt = req;
-        st = nrt__queue_submit(q, &attempt, &seq);
+        st = nrt__queue_submit_inline(q, &op, &seq, &ran);
         if (st != NRT_QUEUE_FULL)
             break;
         /* The queue is full of async work: wait for its oldest request. */
         nrt__queue_wait(q, atomic_load_explicit(&q->completed, memory_order_acquire) + 1);
     }
     if (st != NRT_SUCCESS) {
-        nrt__req_release(&req);
+        nrt__op_release(&op);
         NRT__LOG(NRT__LOG_ERROR, "%s: core %d COMPUTE unit is degraded", func, model->core);
         return st;
     }
-    nrt__queue_wait(q, NRTA_SEQ_GET_SEQ_NUM(seq));
+    if (!ran)
+        nrt__queue_wait(q, NRTA_SEQ_GET_SEQ_NUM(seq));
     if (result != NRT_SUCCESS)
         NRT__LOG(NRT__LOG_ERROR, "%s: model '%s' failed with %s", func, model->desc->name,
                  nrt_get_status_as_str(result));
@@ -270,7 +235,7 @@ static bool seq_decode(nrta_seq_t seq, nrt__queue_t **out, const char *func)
     if (NRT__LIKELY(lnc < nrt__rt.cfg.num_cores && xu < NRTA_XU_TYPE_NUM &&
                     qi < nrt__rt.cores[lnc].units[xu].nqueues)) {
         nrt__queue_t *q = &nrt__rt.cores[lnc].units[xu].queues[qi];
-        if (NRT__LIKELY(num >= 1 && num <= atomic_load_explicit(&q->tail, memory_order_acquire))) {
+        if (NRT__LIKELY(num >= 1 && num <= nrt__ring_tail(&q->ring))) {
             *out = q;
             return true;
         }
@@ -289,7 +254,10 @@ NRT_API NRT_STATUS nrta_is_completed(nrta_seq_t seq, bool *is_completed)
         return NRT_INVALID;
     /* Acquire: pairs with the worker's publish, so the request's results
      * and tracker entry are visible once this reads true. */
-    *is_completed = atomic_load_explicit(&q->completed, memory_order_acquire) >= NRTA_SEQ_GET_SEQ_NUM(seq);
+    uint64_t num = NRTA_SEQ_GET_SEQ_NUM(seq);
+    if (atomic_load_explicit(&q->completed, memory_order_acquire) < num)
+        nrt__queue_help(q, num); /* short requests no worker took yet run right here */
+    *is_completed = atomic_load_explicit(&q->completed, memory_order_acquire) >= num;
     return NRT_SUCCESS;
 }
 
@@ -326,7 +294,7 @@ NRT_API NRT_STATUS nrtx_get_queue_stats(uint32_t lnc, nrta_xu_t xu, int queue, n
     NRT_STATUS st = nrt__queue_get(lnc, xu, queue, __func__, &q);
     if (st != NRT_SUCCESS)
         return st;
-    stats->submitted = atomic_load_explicit(&q->tail, memory_order_acquire);
+    stats->submitted = nrt__ring_tail(&q->ring);
     stats->completed = atomic_load_explicit(&q->completed, memory_order_acquire);
     stats->errors = atomic_load_explicit(&q->errors, memory_order_relaxed);
     stats->busy_ns = atomic_load_explicit(&q->busy_ns, memory_order_relaxed);

@@ -1,65 +1,47 @@
 /*
- * src/xu/queue.c - execution-unit queues and their workers.
+ * src/xu/queue.c - execution-unit queues: setup, submit, the strand loop
+ * that runs requests in order, and the one completion path.
  *
- * See xu.h for the ring protocol. This file holds the worker loop (spin,
- * then sleep on a futex), request execution, the completion path (tracker
- * record -> release references -> free slot -> publish completed -> wake
- * waiters), blocking waits for synchronous callers, completion fds, and the
- * exec-timeout watchdog that takes a queue over from a hung worker.
+ * See xu.h for the strand states and op.h for the op contract. Memory
+ * orders: the ring's slot sequence word carries the op from producer to
+ * strand owner (release/acquire); the strand |state| carries ownership
+ * between owners (the ready list and the CAS on |state| are acq_rel);
+ * |completed| carries the request's results (tracker entry, output bytes)
+ * to pollers (release/acquire). The "strand idle" and waiter handshakes
+ * are Dekker-style (store my flag, load yours), so those accesses are
+ * seq_cst.
  *
- * Memory orders: the slot sequence word carries the request from producer
- * to worker (release/acquire); |completed| carries the request's results
- * (tracker entry, output bytes) to pollers (release/acquire). The
- * sleeping-worker and waiter handshakes are Dekker-style (store my flag,
- * load yours), so those accesses are seq_cst.
- *
- * Lock order: nrt__rt.lock, then queue fd_lock, then tracker lock.
+ * Locks: none on the hot path. Completion takes a tracker's lock only for
+ * a failed request and the queue's fd_lock only when fd waiters exist; it
+ * never takes the runtime lock (asserted).
  */
 #include "xu/xu.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "core/core.h"
 
-const char *const nrt__req_kind_names[NRT__REQ_KIND_NUM] = {"read", "write", "copy", "execute", "collective"};
-static const char *const xu_short[NRTA_XU_TYPE_NUM] = {"RD", "WR", "OP", "EX", "CC"};
-static const char *const xu_names[NRTA_XU_TYPE_NUM] = {"TENSOR_READ", "TENSOR_WRITE", "TENSOR_OP", "COMPUTE",
-                                                       "COLLECTIVES"};
-
-#define SYNC_WAITER (1ull << 32)
-#define FD_WAITER_MASK 0xffffffffull
-
-static void *worker_main(void *arg);
+const char *const nrt__xu_names[NRTA_XU_TYPE_NUM] = {"TENSOR_READ", "TENSOR_WRITE", "TENSOR_OP", "COMPUTE",
+                                                     "COLLECTIVES"};
 
 /*===------------------------------------------------------------------===*/
 /* Setup and teardown                                                     */
 /*===------------------------------------------------------------------===*/
 
-static uint64_t next_pow2(uint64_t v)
+NRT_STATUS nrt__units_create(uint32_t lnc, uint32_t depth, const uint32_t nqueues[NRTA_XU_TYPE_NUM],
+                             const nrt__queue_cfg_t *cfg, nrt__unit_t units[NRTA_XU_TYPE_NUM])
 {
-    uint64_t p = 1;
-    while (p < v)
-        p <<= 1;
-    return p;
-}
-
-NRT_STATUS nrt__units_create(uint32_t lnc, nrt__unit_t units[NRTA_XU_TYPE_NUM])
-{
-    /* The ring protocol needs two slots at least (with one, "published
-     * p" and "free for p+1" are the same word); a depth of 1 runs on two
-     * slots and nrt__queue_submit caps it at one outstanding request. */
-    uint64_t depth = next_pow2(nrt__rt.cfg.queue_depth < 2 ? 2 : nrt__rt.cfg.queue_depth);
+    /* The ring needs two slots at least (with one, "published p" and "free
+     * for p+1" are the same word); a depth of 1 runs on two slots and
+     * submit caps it at one outstanding request. */
+    uint64_t slots = depth < 2 ? 2 : depth;
     for (uint32_t xu = 0; xu < NRTA_XU_TYPE_NUM; xu++) {
         nrt__unit_t *u = &units[xu];
         atomic_init(&u->degraded, false);
-        u->nqueues = nrt__rt.cfg.queues[xu];
+        u->nqueues = nqueues[xu];
         u->queues = aligned_alloc(NRT__CACHELINE, u->nqueues * sizeof(nrt__queue_t));
         if (!u->queues) {
             LOG_ERROR("out of host memory creating queues of core %u", lnc);
@@ -70,39 +52,23 @@ NRT_STATUS nrt__units_create(uint32_t lnc, nrt__unit_t units[NRTA_XU_TYPE_NUM])
         memset(u->queues, 0, u->nqueues * sizeof(nrt__queue_t));
         for (uint32_t i = 0; i < u->nqueues; i++) {
             nrt__queue_t *q = &u->queues[i];
-            q->slots = calloc(depth, sizeof(nrt__slot_t));
-            if (!q->slots) {
+            if (!nrt__ring_init(&q->ring, slots, sizeof(nrt__op_t))) {
                 LOG_ERROR("out of host memory creating queues of core %u", lnc);
                 u->nqueues = i;
                 nrt__units_destroy(units);
                 return NRT_FAIL_HOST_MEM_ALLOC;
             }
-            for (uint64_t s = 0; s < depth; s++)
-                atomic_init(&q->slots[s].seq, s);
-            q->depth = depth;
-            q->mask = depth - 1;
             q->unit = u;
+            q->cfg = *cfg;
+            q->cfg.depth_one = depth == 1;
             q->lnc = lnc;
             q->xu = xu;
             q->index = i;
             q->xu_id = nrt__xu_id_make(lnc, xu, i);
-            pthread_mutex_init(&q->fd_lock, NULL);
+            nrt__mutex_init(&q->fd_lock);
         }
     }
     return NRT_SUCCESS;
-}
-
-static void queue_stop(nrt__queue_t *q)
-{
-    if (!atomic_load_explicit(&q->started, memory_order_acquire))
-        return;
-    atomic_store_explicit(&q->stop, 1, memory_order_seq_cst);
-    atomic_store_explicit(&q->sleeping, 0, memory_order_seq_cst);
-    nrt__futex_wake_all(&q->sleeping);
-    /* A worker stuck in a kernel past the timeout was detached by the
-     * watchdog; |thread| is its replacement, which never runs user code. */
-    pthread_join(q->thread, NULL);
-    atomic_store_explicit(&q->started, false, memory_order_relaxed);
 }
 
 void nrt__units_destroy(nrt__unit_t units[NRTA_XU_TYPE_NUM])
@@ -112,30 +78,22 @@ void nrt__units_destroy(nrt__unit_t units[NRTA_XU_TYPE_NUM])
         bool leaked = false;
         for (uint32_t i = 0; i < u->nqueues; i++) {
             nrt__queue_t *q = &u->queues[i];
-            /* Acquire: pairs with the abandoned worker's last touch of |q|;
+            /* Acquire: pairs with the abandoned runner's last touch of |q|;
              * once it returned, nothing keeps the queue alive. */
             if (q->leaked && atomic_load_explicit(&q->abandoned, memory_order_acquire) == 0)
                 q->leaked = false;
-            queue_stop(q);
-            /* Anything still waiting is released: nothing can complete. */
-            for (nrt__fd_waiter_t *w = q->fd_waiters, *n; w; w = n) {
-                n = w->next;
-                eventfd_write(w->fd, 1);
-                close(w->fd);
-                free(w);
-            }
-            q->fd_waiters = NULL;
+            nrt__queue_fds_flush(q);
             nrt__trace_free(q);
             leaked |= q->leaked;
             if (!q->leaked) {
-                free(q->slots);
-                pthread_mutex_destroy(&q->fd_lock);
+                nrt__ring_deinit(&q->ring);
+                nrt__mutex_destroy(&q->fd_lock);
             }
         }
         if (!leaked)
             free(u->queues);
         else
-            LOG_WARN("keeping the queues of a unit whose worker hung past the timeout");
+            LOG_WARN("keeping the queues of a unit whose request hung past the timeout");
         u->queues = NULL;
         u->nqueues = 0;
     }
@@ -143,8 +101,8 @@ void nrt__units_destroy(nrt__unit_t units[NRTA_XU_TYPE_NUM])
 
 static bool queue_idle(nrt__queue_t *q)
 {
-    return atomic_load_explicit(&q->completed, memory_order_acquire) ==
-           atomic_load_explicit(&q->tail, memory_order_acquire);
+    return atomic_load_explicit(&q->completed, memory_order_acquire) == nrt__ring_tail(&q->ring) &&
+           atomic_load_explicit(&q->state, memory_order_acquire) != NRT__STRAND_QUEUED;
 }
 
 static bool units_idle(nrt__unit_t units[NRTA_XU_TYPE_NUM])
@@ -164,7 +122,7 @@ void nrt__units_quiesce(nrt__unit_t units[NRTA_XU_TYPE_NUM], uint64_t deadline_n
             LOG_ERROR("requests still in flight at nrt_close after the exec timeout; flushing them");
             for (uint32_t xu = 0; xu < NRTA_XU_TYPE_NUM; xu++)
                 atomic_store_explicit(&units[xu].degraded, true, memory_order_relaxed);
-            /* Flushing is quick unless a worker is stuck in a kernel. */
+            /* Flushing is quick unless a runner is stuck in a kernel. */
             uint64_t end = now + 1000000000ull;
             while (!units_idle(units) && nrt__now_ns() < end)
                 usleep(1000);
@@ -183,80 +141,10 @@ NRT_STATUS nrt__queue_get(uint32_t lnc, nrta_xu_t xu, int queue, const char *fun
     nrt__unit_t *u = &nrt__rt.cores[lnc].units[xu];
     if (NRT__UNLIKELY(queue < 0 || (uint32_t)queue >= u->nqueues)) {
         NRT__LOG(NRT__LOG_ERROR, "%s: queue %d does not exist on unit %s (it has %u; OPENNRT_QUEUES)", func, queue,
-                 xu_names[xu], u->nqueues);
+                 nrt__xu_names[xu], u->nqueues);
         return NRT_INVALID;
     }
     *out = &u->queues[queue];
-    return NRT_SUCCESS;
-}
-
-static NRT_STATUS queue_start(nrt__queue_t *q)
-{
-    NRT_STATUS st = NRT_SUCCESS;
-    pthread_mutex_lock(&q->fd_lock);
-    if (!atomic_load_explicit(&q->started, memory_order_relaxed)) {
-        atomic_store_explicit(&q->stop, 0, memory_order_relaxed);
-        int e = pthread_create(&q->thread, NULL, worker_main, q);
-        if (e) {
-            LOG_ERROR("cannot start the worker of core %u unit %s queue %u: %s", q->lnc, xu_names[q->xu], q->index,
-                      strerror(e));
-            st = NRT_RESOURCE;
-        } else {
-            char name[16];
-            snprintf(name, sizeof name, "nrt%u-%s%u", q->lnc, xu_short[q->xu], q->index);
-            pthread_setname_np(q->thread, name);
-            /* Release: pairs with the acquire in nrt__queue_submit. */
-            atomic_store_explicit(&q->started, true, memory_order_release);
-        }
-    }
-    pthread_mutex_unlock(&q->fd_lock);
-    return st;
-}
-
-/*===------------------------------------------------------------------===*/
-/* Submit                                                                 */
-/*===------------------------------------------------------------------===*/
-
-NRT_STATUS nrt__queue_submit(nrt__queue_t *q, const nrt__req_t *req, nrta_seq_t *out_seq)
-{
-    if (NRT__UNLIKELY(!atomic_load_explicit(&q->started, memory_order_acquire))) {
-        NRT_STATUS st = queue_start(q);
-        if (st != NRT_SUCCESS)
-            return st;
-    }
-    if (NRT__UNLIKELY(atomic_load_explicit(&q->unit->degraded, memory_order_relaxed)))
-        return NRT_EXEC_UNIT_UNRECOVERABLE;
-    uint64_t pos = atomic_load_explicit(&q->tail, memory_order_relaxed);
-    nrt__slot_t *slot;
-    for (;;) {
-        slot = &q->slots[pos & q->mask];
-        /* Acquire: the worker freed this slot after it was done with it. */
-        uint64_t s = atomic_load_explicit(&slot->seq, memory_order_acquire);
-        int64_t diff = (int64_t)(s - pos);
-        if (diff == 0) {
-            if (NRT__UNLIKELY(nrt__rt.cfg.queue_depth == 1) &&
-                pos != atomic_load_explicit(&q->completed, memory_order_acquire))
-                return NRT_QUEUE_FULL; /* depth 1: see nrt__units_create */
-            if (atomic_compare_exchange_weak_explicit(&q->tail, &pos, pos + 1, memory_order_relaxed,
-                                                      memory_order_relaxed))
-                break;
-        } else if (diff < 0) {
-            return NRT_QUEUE_FULL;
-        } else {
-            pos = atomic_load_explicit(&q->tail, memory_order_relaxed);
-        }
-    }
-    slot->req = *req;
-    /* seq_cst: publishes the request (release) and orders it before the
-     * load of |sleeping| below (Dekker with the worker going to sleep). */
-    atomic_store_explicit(&slot->seq, pos + 1, memory_order_seq_cst);
-    if (atomic_load_explicit(&q->sleeping, memory_order_seq_cst)) {
-        uint32_t one = 1;
-        if (atomic_compare_exchange_strong_explicit(&q->sleeping, &one, 0, memory_order_seq_cst,
-                                                    memory_order_relaxed))
-            nrt__futex_wake_all(&q->sleeping);
-    }
-    *out_seq = nrt__seq_make(q->xu_id, pos + 1);
     return NRT_SUCCESS;
 }
 
@@ -264,415 +152,275 @@ NRT_STATUS nrt__queue_submit(nrt__queue_t *q, const nrt__req_t *req, nrta_seq_t 
 /* Completion                                                             */
 /*===------------------------------------------------------------------===*/
 
-void nrt__req_release(nrt__req_t *req)
+void nrt__op_release(nrt__op_t *op)
 {
-    switch (req->kind) {
-    case NRT__REQ_READ:
-    case NRT__REQ_WRITE:
-        nrt__storage_release(req->u.io.st);
-        break;
-    case NRT__REQ_COPY:
-        nrt__storage_release(req->u.copy.src);
-        nrt__storage_release(req->u.copy.dst);
-        break;
-    case NRT__REQ_EXEC:
-        if (req->u.exec.model) {
-            uint32_t n = nrt__model_ntensors(req->u.exec.model);
-            for (uint32_t i = 0; i < n; i++)
-                nrt__storage_release(req->u.exec.sts[i]);
-            free(req->u.exec.sts);
-            nrt__model_release(req->u.exec.model);
-        }
-        break;
-    case NRT__REQ_CC:
-        if (req->u.cc.release)
-            req->u.cc.release(req->u.cc.ctx);
-        break;
-    }
-    if (req->tracker)
-        nrt__tracker_release(req->tracker);
+    if (op->vtbl->release)
+        op->vtbl->release(op);
+    if (op->tracker)
+        nrt__tracker_release(op->tracker);
 }
 
-/* Signals every fd waiter whose request has completed. Caller holds
- * fd_lock. */
-static void fd_waiters_signal_locked(nrt__queue_t *q, uint64_t completed)
+void nrt__queue_record(nrt__queue_t *q, uint64_t pos, const nrt__op_t *op, NRT_STATUS st)
 {
-    nrt__fd_waiter_t **pp = &q->fd_waiters;
-    while (*pp) {
-        nrt__fd_waiter_t *w = *pp;
-        if (w->num <= completed) {
-            eventfd_write(w->fd, 1);
-            close(w->fd);
-            *pp = w->next;
-            free(w);
-            atomic_fetch_sub_explicit(&q->nwaiters, 1, memory_order_relaxed);
-        } else {
-            pp = &w->next;
-        }
+    if (st != NRT_SUCCESS) {
+        atomic_fetch_add_explicit(&q->errors, 1, memory_order_relaxed);
+        nrta_seq_t seq = nrt__seq_make(q->xu_id, pos + 1);
+        if (op->tracker)
+            nrt__tracker_record(op->tracker, seq, st);
+        else if (!op->sync_status)
+            LOG_ERROR("request 0x%016llx (%s on core %u) failed with %s and has no error tracker",
+                      (unsigned long long)seq, op->vtbl->name, q->lnc, nrt_get_status_as_str(st));
     }
+    if (op->sync_status)
+        *op->sync_status = st;
 }
 
-static void publish(nrt__queue_t *q, uint64_t pos)
+void nrt__queue_publish(nrt__queue_t *q, uint64_t pos, bool free_slot)
 {
     /* Free the slot first so that an application that saw completion
      * always finds room for a new request. */
-    atomic_store_explicit(&q->slots[pos & q->mask].seq, pos + q->depth, memory_order_release);
+    if (free_slot)
+        nrt__ring_free(&q->ring, pos);
     atomic_store_explicit(&q->done_word, (uint32_t)(pos + 1), memory_order_relaxed);
     /* seq_cst: release for pollers, and ordered before the load of
      * |nwaiters| (Dekker with waiters registering). */
     atomic_store_explicit(&q->completed, pos + 1, memory_order_seq_cst);
     uint64_t w = atomic_load_explicit(&q->nwaiters, memory_order_seq_cst);
-    if (NRT__UNLIKELY(w)) {
-        if (w >> 32)
-            nrt__futex_wake_all(&q->done_word);
-        if (w & FD_WAITER_MASK) {
-            pthread_mutex_lock(&q->fd_lock);
-            fd_waiters_signal_locked(q, pos + 1);
-            pthread_mutex_unlock(&q->fd_lock);
-        }
-    }
+    if (NRT__UNLIKELY(w))
+        nrt__queue_wake(q, pos + 1, w);
 }
 
-static void record_result(nrt__queue_t *q, uint64_t pos, const nrt__req_t *req, NRT_STATUS st)
-{
-    if (st != NRT_SUCCESS) {
-        atomic_fetch_add_explicit(&q->errors, 1, memory_order_relaxed);
-        nrta_seq_t seq = nrt__seq_make(q->xu_id, pos + 1);
-        if (req->tracker)
-            nrt__tracker_record(req->tracker, seq, st);
-        else if (!req->sync_status)
-            LOG_ERROR("request 0x%016llx (%s on core %u) failed with %s and has no error tracker",
-                      (unsigned long long)seq, nrt__req_kind_names[req->kind], q->lnc, nrt_get_status_as_str(st));
-    }
-    if (req->sync_status)
-        *req->sync_status = st;
-}
-
-/*===------------------------------------------------------------------===*/
-/* Running requests                                                       */
-/*===------------------------------------------------------------------===*/
-
-static bool is_bad_float(const void *p, size_t n, nrt_dtype_t dt)
-{
-    if (dt == NRT_DTYPE_FLOAT32 || dt == NRT_DTYPE_FP32R) {
-        const uint32_t *w = p;
-        for (size_t i = 0; i < n / 4; i++)
-            if ((w[i] & 0x7f800000u) == 0x7f800000u)
-                return true;
-    } else if (dt == NRT_DTYPE_FLOAT16) {
-        const uint16_t *h = p;
-        for (size_t i = 0; i < n / 2; i++)
-            if ((h[i] & 0x7c00u) == 0x7c00u)
-                return true;
-    } else if (dt == NRT_DTYPE_BFLOAT16) {
-        const uint16_t *h = p;
-        for (size_t i = 0; i < n / 2; i++)
-            if ((h[i] & 0x7f80u) == 0x7f80u)
-                return true;
-    }
-    return false;
-}
-
-static NRT_STATUS run_exec(nrt__queue_t *q, nrt__req_t *req)
-{
-    nrt_model_t *m = req->u.exec.model;
-    const nrt_kernel_descriptor_t *d = m->desc;
-    nrt_kernel_args_t args = {
-        .state = m->state,
-        .inputs = (const void *const *)req->u.exec.ptrs,
-        .outputs = req->u.exec.ptrs + d->num_inputs,
-        .lnc = q->lnc,
-    };
-    NRT_STATUS st = d->execute(&args);
-    if (st == NRT_SUCCESS && nrt__rt.cfg.nan_check) {
-        for (uint32_t i = 0; i < d->num_outputs; i++)
-            if (is_bad_float(args.outputs[i], d->outputs[i].size, d->outputs[i].dtype)) {
-                LOG_DEBUG("model '%s' output '%s' holds NaN/Inf", d->name, d->outputs[i].name);
-                st = NRT_EXEC_COMPLETED_WITH_NUM_ERR;
-                break;
-            }
-    }
-    return st;
-}
-
-static NRT_STATUS run_request(nrt__queue_t *q, nrt__req_t *req)
-{
-    switch (req->kind) {
-    case NRT__REQ_READ:
-        memcpy(req->u.io.host, req->u.io.dev, req->size);
-        return NRT_SUCCESS;
-    case NRT__REQ_WRITE:
-        memcpy(req->u.io.dev, req->u.io.host, req->size);
-        return NRT_SUCCESS;
-    case NRT__REQ_COPY:
-        memmove(req->u.copy.d, req->u.copy.s, req->size);
-        return NRT_SUCCESS;
-    case NRT__REQ_EXEC:
-        return run_exec(q, req);
-    case NRT__REQ_CC:
-        return req->u.cc.run(req->u.cc.ctx);
-    }
-    return NRT_FAILURE;
-}
-
-static void degrade(nrt__queue_t *q, NRT_STATUS why, uint64_t num)
+void nrt__queue_degrade(nrt__queue_t *q, NRT_STATUS why, uint64_t num)
 {
     bool was = atomic_exchange_explicit(&q->unit->degraded, true, memory_order_relaxed);
     if (!was)
         LOG_ERROR("core %u unit %s degraded by a fatal error (%s) in request %llu of queue %u; every later "
                   "request on it fails with NRT_EXEC_UNIT_UNRECOVERABLE",
-                  q->lnc, xu_names[q->xu], nrt_get_status_as_str(why), (unsigned long long)num, q->index);
+                  q->lnc, nrt__xu_names[q->xu], nrt_get_status_as_str(why), (unsigned long long)num, q->index);
 }
 
-/* Returns false when the watchdog took the queue over while |req| ran:
- * the caller must then exit without touching the queue again. */
-static bool process(nrt__queue_t *q, uint64_t pos, nrt__req_t *req)
+/* The one completion path: tracker entry, references, slot, publish,
+ * wake; in that order. */
+static void finish(nrt__queue_t *q, uint64_t pos, nrt__op_t *op, NRT_STATUS st, uint64_t t0, bool fatal)
+{
+    NRT__ASSERT_NOT_HELD(&nrt__rt.lock);
+    uint64_t t1 = nrt__now_ns();
+    atomic_fetch_add_explicit(&q->busy_ns, t1 - t0, memory_order_relaxed);
+    /* Strand-owner only (relaxed): an average over the last ~8 requests
+     * that pollers read to decide whether to help. */
+    uint64_t avg = atomic_load_explicit(&q->avg_run_ns, memory_order_relaxed);
+    atomic_store_explicit(&q->avg_run_ns, avg ? avg - avg / 8 + (t1 - t0) / 8 : (t1 - t0) | 1,
+                          memory_order_relaxed);
+    if (fatal)
+        nrt__queue_degrade(q, st, pos + 1);
+    if (NRT__UNLIKELY(atomic_load_explicit(&nrt__trace_on, memory_order_relaxed)))
+        nrt__trace_record(q, op, pos + 1, t0, t1, st);
+    nrt__queue_record(q, pos, op, st);
+    nrt__op_release(op);
+    nrt__queue_publish(q, pos, true);
+}
+
+void nrt__strand_release(nrt__queue_t *q)
+{
+    /* Read |head| while the strand is still ours: once IDLE, an inline
+     * caller may take it and move on. */
+    uint64_t head = q->head;
+    /* seq_cst: ordered before the re-check below (Dekker with the
+     * producer's publish followed by its load of |state|). */
+    atomic_store_explicit(&q->state, NRT__STRAND_IDLE, memory_order_seq_cst);
+    if (!nrt__ring_ready_sc(&q->ring, head))
+        return;
+    uint32_t idle = NRT__STRAND_IDLE;
+    if (atomic_compare_exchange_strong_explicit(&q->state, &idle, NRT__STRAND_QUEUED, memory_order_seq_cst,
+                                                memory_order_relaxed))
+        nrt__pool_push(q);
+    /* else a producer (or an inline caller) took it meanwhile */
+}
+
+/* Runs request |pos| (the strand owner). Returns false when the strand is
+ * no longer ours: the op finishes later, or the watchdog took it over. */
+static bool run_one(nrt__queue_t *q, uint64_t pos, nrt__op_t *op)
 {
     uint64_t num = pos + 1;
     uint64_t t0 = nrt__now_ns();
-    NRT_STATUS st = NRT_SUCCESS, fst;
+    NRT_STATUS st, fst;
     bool fatal = false;
     if (atomic_load_explicit(&q->unit->degraded, memory_order_relaxed)) {
         st = NRT_EXEC_UNIT_UNRECOVERABLE;
-    } else if (nrt__fault_match(q->lnc, q->xu, q->index, num, &fst, &fatal)) {
+    } else if (NRT__UNLIKELY(nrt__fault_match(q->lnc, q->xu, q->index, num, &fst, &fatal))) {
         st = fst;
     } else {
-        uint64_t running = pos * 4 + NRT__RUN_RUNNING;
+        bool canc = op->vtbl->cancellable;
+        uint64_t running = NRT__RUN_TOKEN(pos, NRT__RUN_RUNNING, canc);
+        atomic_store_explicit(&q->pend, NRT__PEND_NONE, memory_order_relaxed);
         atomic_store_explicit(&q->run_start_ns, t0, memory_order_relaxed);
         /* Release: the watchdog reading the token also sees the start. */
         atomic_store_explicit(&q->run_token, running, memory_order_release);
-        st = run_request(q, req);
-        if (!atomic_compare_exchange_strong_explicit(&q->run_token, &running, pos * 4 + NRT__RUN_IDLE,
+        st = op->vtbl->run(op, q, pos);
+        uint64_t tok = running;
+        if (!atomic_compare_exchange_strong_explicit(&q->run_token, &tok, NRT__RUN_TOKEN(pos, NRT__RUN_IDLE, canc),
                                                      memory_order_acq_rel, memory_order_acquire)) {
-            /* Timed out: wait until the watchdog is done with our
-             * request's tracker, then drop our references and leave. */
-            while (atomic_load_explicit(&q->run_token, memory_order_acquire) == pos * 4 + NRT__RUN_TIMED_OUT)
-                usleep(100);
-            /* Release: our last touch of |q| (see nrt__units_destroy); the
-             * references we still drop live in |req|, not in |q|. */
-            atomic_fetch_sub_explicit(&q->abandoned, 1, memory_order_release);
-            nrt__req_release(req);
+            if (!canc) {
+                /* The watchdog takes this request over: wait until it is
+                 * done with the tracker, then drop the references (the
+                 * kernel no longer runs), free the slot and let go. */
+                while (atomic_load_explicit(&q->run_token, memory_order_acquire) == NRT__RUN_TOKEN(pos, NRT__RUN_TIMED_OUT, false))
+                    usleep(100);
+                nrt__op_release(op);
+                nrt__ring_free(&q->ring, pos);
+                /* Release: our last touch of |q| (see nrt__units_destroy). */
+                atomic_fetch_sub_explicit(&q->abandoned, 1, memory_order_release);
+                return false;
+            }
+            /* The op stopped at a cancellation point (or finished as the
+             * timeout fired): report the timeout ourselves. From here on
+             * the caller's memory is no longer touched. */
+            atomic_store_explicit(&q->run_token, NRT__RUN_TOKEN(pos, NRT__RUN_IDLE, canc), memory_order_relaxed);
+            if (st != NRT__OP_PENDING)
+                st = NRT_TIMEOUT;
+            fatal = true;
+        }
+        if (st == NRT__OP_PENDING) {
+            q->head = pos + 1;
+            /* acq_rel: rendezvous with nrt__queue_complete; whoever comes
+             * second continues the strand. */
+            if (atomic_exchange_explicit(&q->pend, NRT__PEND_RUNNER_LEFT, memory_order_acq_rel) ==
+                NRT__PEND_COMPLETED)
+                return true;
             return false;
         }
     }
-    uint64_t t1 = nrt__now_ns();
-    atomic_fetch_add_explicit(&q->busy_ns, t1 - t0, memory_order_relaxed);
-    if (fatal)
-        degrade(q, st, num);
-    if (atomic_load_explicit(&nrt__trace_on, memory_order_relaxed))
-        nrt__trace_record(q, req, num, t0, t1, st);
-    record_result(q, pos, req, st);
-    nrt__req_release(req);
-    publish(q, pos);
+    finish(q, pos, op, st, t0, fatal);
+    q->head = pos + 1;
     return true;
 }
 
-static void *worker_main(void *arg)
+void nrt__queue_complete(nrt__queue_t *q, uint64_t num, NRT_STATUS status)
 {
-    nrt__queue_t *q = arg;
-    uint64_t spin_ns = nrt__rt.cfg.spin_ns;
-    for (;;) {
+    uint64_t pos = num - 1;
+    finish(q, pos, nrt__queue_op(q, pos), status, atomic_load_explicit(&q->run_start_ns, memory_order_relaxed),
+           false);
+    if (atomic_exchange_explicit(&q->pend, NRT__PEND_COMPLETED, memory_order_acq_rel) == NRT__PEND_RUNNER_LEFT)
+        nrt__strand_release(q); /* the runner left: the strand is ours */
+}
+
+void nrt__strand_run(nrt__queue_t *q, unsigned budget)
+{
+    NRT__ASSERT_NOT_HELD(&nrt__rt.lock);
+    for (unsigned n = 0; n < budget; n++) {
         uint64_t pos = q->head;
-        nrt__slot_t *slot = &q->slots[pos & q->mask];
-        if (atomic_load_explicit(&slot->seq, memory_order_acquire) == pos + 1) {
-            nrt__req_t req = slot->req;
-            if (!process(q, pos, &req))
-                return NULL;
-            q->head = pos + 1;
-            continue;
+        nrt__op_t *op = nrt__ring_peek(&q->ring, pos);
+        if (!op) {
+            nrt__strand_release(q);
+            return;
         }
-        if (atomic_load_explicit(&q->stop, memory_order_acquire))
-            return NULL;
-        /* Idle: spin for the window, then sleep until a producer wakes us. */
-        uint64_t until = nrt__now_ns() + spin_ns;
-        bool ready = false;
-        for (unsigned i = 0; !ready; i++) {
-            ready = atomic_load_explicit(&slot->seq, memory_order_acquire) == pos + 1 ||
-                    atomic_load_explicit(&q->stop, memory_order_relaxed);
-            if ((i & 63) == 63 && nrt__now_ns() >= until)
-                break;
-            nrt__cpu_relax();
-        }
-        if (ready)
-            continue;
-        atomic_store_explicit(&q->sleeping, 1, memory_order_seq_cst);
-        if (atomic_load_explicit(&slot->seq, memory_order_seq_cst) != pos + 1 &&
-            !atomic_load_explicit(&q->stop, memory_order_seq_cst))
-            nrt__futex_wait(&q->sleeping, 1, 0);
-        atomic_store_explicit(&q->sleeping, 0, memory_order_relaxed);
+        if (!run_one(q, pos, op))
+            return;
     }
+    /* Budget spent: go to the back of the ready list so that other strands
+     * get their turn. */
+    atomic_store_explicit(&q->state, NRT__STRAND_QUEUED, memory_order_relaxed);
+    nrt__pool_push(q);
 }
 
-/*===------------------------------------------------------------------===*/
-/* Waiting                                                                */
-/*===------------------------------------------------------------------===*/
-
-void nrt__queue_wait(nrt__queue_t *q, uint64_t num)
+bool nrt__queue_help(nrt__queue_t *q, uint64_t num)
 {
-    uint64_t until = nrt__now_ns() + nrt__rt.cfg.spin_ns;
-    for (unsigned i = 0; atomic_load_explicit(&q->completed, memory_order_acquire) < num; i++) {
-        if ((i & 63) != 63 || nrt__now_ns() < until) {
-            nrt__cpu_relax();
-            continue;
-        }
-        atomic_fetch_add_explicit(&q->nwaiters, SYNC_WAITER, memory_order_seq_cst);
-        for (;;) {
-            uint32_t w = atomic_load_explicit(&q->done_word, memory_order_seq_cst);
-            if (atomic_load_explicit(&q->completed, memory_order_seq_cst) >= num)
-                break;
-            nrt__futex_wait(&q->done_word, w, 0);
-        }
-        atomic_fetch_sub_explicit(&q->nwaiters, SYNC_WAITER, memory_order_relaxed);
-        break;
-    }
-}
-
-NRT_STATUS nrt__queue_completion_fd(nrt__queue_t *q, uint64_t num, int *out_fd)
-{
-    int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-    if (efd < 0) {
-        LOG_ERROR("eventfd failed: %s", strerror(errno));
-        return NRT_RESOURCE;
-    }
-    if (atomic_load_explicit(&q->completed, memory_order_acquire) >= num) {
-        eventfd_write(efd, 1);
-        *out_fd = efd;
-        return NRT_SUCCESS;
-    }
-    /* We keep our own descriptor of the same eventfd, so the caller may
-     * close theirs at any time. */
-    nrt__fd_waiter_t *w = malloc(sizeof *w);
-    int mine = fcntl(efd, F_DUPFD_CLOEXEC, 0);
-    if (!w || mine < 0) {
-        LOG_ERROR("cannot create a completion handle: %s", w ? strerror(errno) : "out of memory");
-        free(w);
-        close(efd);
-        if (mine >= 0)
-            close(mine);
-        return NRT_RESOURCE;
-    }
-    w->num = num;
-    w->fd = mine;
-    pthread_mutex_lock(&q->fd_lock);
-    w->next = q->fd_waiters;
-    q->fd_waiters = w;
-    atomic_fetch_add_explicit(&q->nwaiters, 1, memory_order_seq_cst);
-    /* The worker may have published before it could see us. */
-    uint64_t done = atomic_load_explicit(&q->completed, memory_order_seq_cst);
-    if (done >= num)
-        fd_waiters_signal_locked(q, done);
-    pthread_mutex_unlock(&q->fd_lock);
-    *out_fd = efd;
-    return NRT_SUCCESS;
-}
-
-/*===------------------------------------------------------------------===*/
-/* Watchdog                                                               */
-/*===------------------------------------------------------------------===*/
-
-static struct {
-    pthread_t thread;
-    bool running;
-    bool stop;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-} wd = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
-
-/* The worker of |q| is stuck in request |pos|: complete it with
- * NRT_TIMEOUT, degrade the unit, and start a fresh worker that flushes the
- * rest of the queue. */
-static void take_over(nrt__queue_t *q, uint64_t pos)
-{
-    nrt__req_t req = q->slots[pos & q->mask].req; /* references stay the old worker's */
-    LOG_ERROR("request %llu on core %u unit %s queue %u exceeded the exec timeout (%llu ms)",
-              (unsigned long long)(pos + 1), q->lnc, xu_names[q->xu], q->index,
-              (unsigned long long)(nrt__rt.exec_timeout_ns / 1000000));
-    degrade(q, NRT_TIMEOUT, pos + 1);
-    atomic_fetch_add_explicit(&q->busy_ns, nrt__now_ns() - atomic_load(&q->run_start_ns), memory_order_relaxed);
-    record_result(q, pos, &req, NRT_TIMEOUT);
-    q->leaked = true;
-    atomic_fetch_add_explicit(&q->abandoned, 1, memory_order_relaxed);
-    pthread_detach(q->thread);
-    q->head = pos + 1;
-    /* Release the old worker: it may now drop its references. */
-    atomic_store_explicit(&q->run_token, pos * 4 + NRT__RUN_TAKEN, memory_order_release);
-    publish(q, pos);
-    if (pthread_create(&q->thread, NULL, worker_main, q) != 0) {
-        LOG_ERROR("cannot restart the worker of core %u unit %s queue %u", q->lnc, xu_names[q->xu], q->index);
-        atomic_store_explicit(&q->started, false, memory_order_release);
-    }
-}
-
-static void watchdog_scan(uint64_t timeout_ns)
-{
-    uint64_t now = nrt__now_ns();
-    for (uint32_t c = 0; c < nrt__rt.cfg.num_cores; c++)
-        for (uint32_t xu = 0; xu < NRTA_XU_TYPE_NUM; xu++) {
-            nrt__unit_t *u = &nrt__rt.cores[c].units[xu];
-            for (uint32_t i = 0; i < u->nqueues; i++) {
-                nrt__queue_t *q = &u->queues[i];
-                if (!atomic_load_explicit(&q->started, memory_order_acquire))
-                    continue;
-                uint64_t tok = atomic_load_explicit(&q->run_token, memory_order_acquire);
-                if ((tok & 3) != NRT__RUN_RUNNING)
-                    continue;
-                uint64_t start = atomic_load_explicit(&q->run_start_ns, memory_order_relaxed);
-                if (now < start || now - start < timeout_ns)
-                    continue;
-                if (atomic_compare_exchange_strong_explicit(&q->run_token, &tok, (tok & ~3ull) | NRT__RUN_TIMED_OUT,
-                                                            memory_order_acq_rel, memory_order_relaxed))
-                    take_over(q, tok >> 2);
-            }
-        }
-}
-
-static void *watchdog_main(void *arg)
-{
-    (void)arg;
-    uint64_t timeout = nrt__rt.exec_timeout_ns;
-    uint64_t period = timeout / 4;
-    if (period > 100000000ull)
-        period = 100000000ull;
-    if (period < 1000000ull)
-        period = 1000000ull;
-    pthread_mutex_lock(&wd.lock);
-    while (!wd.stop) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        uint64_t ns = (uint64_t)ts.tv_nsec + period;
-        ts.tv_sec += (time_t)(ns / 1000000000ull);
-        ts.tv_nsec = (long)(ns % 1000000000ull);
-        pthread_cond_timedwait(&wd.cond, &wd.lock, &ts);
-        if (wd.stop)
+    if (!q->cfg.help_ns || atomic_load_explicit(&q->state, memory_order_relaxed) != NRT__STRAND_QUEUED)
+        return false;
+    uint64_t avg = atomic_load_explicit(&q->avg_run_ns, memory_order_relaxed);
+    if (!avg || avg > q->cfg.help_ns)
+        return false; /* unknown or long: leave it to the pool */
+    uint32_t queued = NRT__STRAND_QUEUED;
+    /* seq_cst: ownership passes to us (acquire) and the strand's ready-list
+     * entry, if any, becomes stale (see sched.c). */
+    if (!atomic_compare_exchange_strong_explicit(&q->state, &queued, NRT__STRAND_RUNNING, memory_order_seq_cst,
+                                                 memory_order_relaxed))
+        return false;
+    for (;;) {
+        uint64_t h = q->head;
+        if (h >= num)
+            break; /* ours ran: the rest is the pool's */
+        nrt__op_t *op = nrt__ring_peek(&q->ring, h);
+        if (!op)
             break;
-        watchdog_scan(timeout);
+        if (!run_one(q, h, op))
+            return true; /* finishes later / taken over: no longer ours */
     }
-    pthread_mutex_unlock(&wd.lock);
-    return NULL;
+    nrt__strand_release(q);
+    return true;
 }
 
-NRT_STATUS nrt__watchdog_start(void)
+/*===------------------------------------------------------------------===*/
+/* Submit                                                                 */
+/*===------------------------------------------------------------------===*/
+
+static NRT_STATUS reserve(nrt__queue_t *q, const nrt__op_t *op, uint64_t *out_pos)
 {
-    if (!nrt__rt.exec_timeout_ns)
-        return NRT_SUCCESS;
-    wd.stop = false;
-    if (pthread_create(&wd.thread, NULL, watchdog_main, NULL) != 0) {
-        LOG_ERROR("cannot start the exec-timeout watchdog");
-        return NRT_RESOURCE;
-    }
-    pthread_setname_np(wd.thread, "nrt-watchdog");
-    wd.running = true;
+    if (NRT__UNLIKELY(atomic_load_explicit(&q->unit->degraded, memory_order_relaxed)))
+        return NRT_EXEC_UNIT_UNRECOVERABLE;
+    if (NRT__UNLIKELY(q->cfg.depth_one) &&
+        nrt__ring_tail(&q->ring) != atomic_load_explicit(&q->completed, memory_order_acquire))
+        return NRT_QUEUE_FULL; /* depth 1: see nrt__units_create */
+    uint64_t pos;
+    nrt__op_t *slot = nrt__ring_reserve(&q->ring, &pos);
+    if (NRT__UNLIKELY(!slot))
+        return NRT_QUEUE_FULL;
+    *slot = *op;
+    nrt__ring_publish(&q->ring, pos);
+    *out_pos = pos;
     return NRT_SUCCESS;
 }
 
-void nrt__watchdog_stop(void)
+NRT_STATUS nrt__queue_submit(nrt__queue_t *q, const nrt__op_t *op, nrta_seq_t *out_seq)
 {
-    if (!wd.running)
-        return;
-    pthread_mutex_lock(&wd.lock);
-    wd.stop = true;
-    pthread_cond_signal(&wd.cond);
-    pthread_mutex_unlock(&wd.lock);
-    pthread_join(wd.thread, NULL);
-    wd.running = false;
+    uint64_t pos;
+    NRT_STATUS st = reserve(q, op, &pos);
+    if (NRT__UNLIKELY(st != NRT_SUCCESS))
+        return st;
+    /* seq_cst: after the publish (Dekker with nrt__strand_release). */
+    if (atomic_load_explicit(&q->state, memory_order_seq_cst) == NRT__STRAND_IDLE) {
+        uint32_t idle = NRT__STRAND_IDLE;
+        if (atomic_compare_exchange_strong_explicit(&q->state, &idle, NRT__STRAND_QUEUED, memory_order_seq_cst,
+                                                    memory_order_relaxed))
+            nrt__pool_push(q);
+    }
+    *out_seq = nrt__seq_make(q->xu_id, pos + 1);
+    return NRT_SUCCESS;
+}
+
+NRT_STATUS nrt__queue_submit_inline(nrt__queue_t *q, const nrt__op_t *op, nrta_seq_t *out_seq,
+                                    bool *out_ran_inline)
+{
+    *out_ran_inline = false;
+    uint64_t pos;
+    NRT_STATUS st = reserve(q, op, &pos);
+    if (NRT__UNLIKELY(st != NRT_SUCCESS))
+        return st;
+    *out_seq = nrt__seq_make(q->xu_id, pos + 1);
+    uint32_t idle = NRT__STRAND_IDLE;
+    if (atomic_compare_exchange_strong_explicit(&q->state, &idle, NRT__STRAND_RUNNING, memory_order_seq_cst,
+                                                memory_order_relaxed)) {
+        /* The strand is ours: run up to and including our request (the
+         * ones ahead of it, if any, were published before ours), then hand
+         * the rest to the pool. */
+        for (;;) {
+            uint64_t h = q->head;
+            nrt__op_t *next = nrt__ring_peek(&q->ring, h);
+            if (!next) {
+                /* A request ahead of ours is reserved but not yet
+                 * published: leave it to the pool. */
+                nrt__strand_release(q);
+                return NRT_SUCCESS;
+            }
+            if (!run_one(q, h, next))
+                return NRT_SUCCESS; /* taken over / pending: wait for it */
+            if (h == pos)
+                break;
+        }
+        nrt__strand_release(q);
+        *out_ran_inline = true;
+        return NRT_SUCCESS;
+    }
+    /* Someone else owns the strand; it will run our request. */
+    return NRT_SUCCESS;
 }

@@ -19,7 +19,7 @@ _Atomic bool nrt__trace_on;
 static const char *const unit_names[NRTA_XU_TYPE_NUM] = {"TENSOR_READ", "TENSOR_WRITE", "TENSOR_OP", "COMPUTE",
                                                          "COLLECTIVES"};
 
-void nrt__trace_record(nrt__queue_t *q, const nrt__req_t *req, uint64_t num, uint64_t start, uint64_t end,
+void nrt__trace_record(nrt__queue_t *q, const nrt__op_t *op, uint64_t num, uint64_t start, uint64_t end,
                        NRT_STATUS st)
 {
     uint64_t n = atomic_load_explicit(&q->trace_count, memory_order_relaxed);
@@ -38,12 +38,12 @@ void nrt__trace_record(nrt__queue_t *q, const nrt__req_t *req, uint64_t num, uin
     }
     nrt__trace_rec_t *r = &q->trace_chunks[c][n % NRT__TRACE_CHUNK];
     r->seq_num = num;
-    r->size = req->size;
-    r->enq_ns = req->enq_ns ? req->enq_ns : start;
+    r->size = op->size;
+    r->enq_ns = op->enq_ns ? op->enq_ns : start;
     r->start_ns = start;
     r->end_ns = end;
     r->status = (uint32_t)st;
-    r->kind = req->kind;
+    r->name = op->vtbl->name;
     /* Release: a writer that reads the count sees the record. */
     atomic_store_explicit(&q->trace_count, n + 1, memory_order_release);
 }
@@ -104,7 +104,7 @@ static void emit_event(emit_ctx_t *c, const nrt__queue_t *q, const nrt__trace_re
             "{\"name\":\"%s %" PRIu64 "B #%" PRIu64 "\",\"cat\":\"%s\",\"ph\":\"X\",\"pid\":%u,\"tid\":%u,"
             "\"ts\":%.3f,\"dur\":%.3f,\"args\":{\"seq\":\"0x%016" PRIx64 "\",\"seq_num\":%" PRIu64
             ",\"size\":%" PRIu64 ",\"queued_us\":%.3f,\"status\":\"%s\"}}",
-            nrt__req_kind_names[r->kind], r->size, r->seq_num, nrt__req_kind_names[r->kind], q->lnc,
+            r->name, r->size, r->seq_num, r->name, q->lnc,
             q->xu * NRT__MAX_QUEUES + q->index, (double)(r->start_ns - t0) / 1e3,
             (double)(r->end_ns - r->start_ns) / 1e3, seq, r->seq_num, r->size,
             (double)(r->start_ns - r->enq_ns) / 1e3, nrt_get_status_as_str((NRT_STATUS)r->status));

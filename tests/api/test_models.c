@@ -2,8 +2,8 @@
  * tests/api/test_models.c - loading and running models: every example
  * model loads and reports its tensors; vnc = -1 placement; outputs of
  * nrt_execute and nrt_execute_repeat match plain C reference
- * implementations on random inputs (vadd exactly, matmul and mlp within a
- * relative 1e-4 of the accumulated magnitude); per-load state and
+ * implementations on random inputs (vadd and small exactly, matmul and mlp
+ * within a relative 1e-4 of the accumulated magnitude); per-load state and
  * collectives context reach the model; a failing execute stops
  * nrt_execute_repeat.
  */
@@ -16,6 +16,8 @@
 #include "nrt/nrt_experimental.h"
 
 #define VADD_N (1024 * 1024)
+#define SMALL_N 4096
+#define SMALL_PASSES 8 /* as in models/small.c */
 #define MM 256
 
 static void *module_bytes(const char *name, size_t *n)
@@ -115,12 +117,14 @@ static void test_tensor_info(void)
     const want_info_t mlp[] = {{"x", I, F, 2, {MLP_BATCH, MLP_IN}, MLP_BATCH * MLP_IN * 4},
                                {"y", O, F, 2, {MLP_BATCH, MLP_OUT}, MLP_BATCH * MLP_OUT * 4}};
     const want_info_t scale[] = {{"x", I, F, 1, {VADD_N}, VADD_N * 4}, {"y", O, F, 1, {VADD_N}, VADD_N * 4}};
+    const want_info_t small[] = {{"x", I, F, 1, {SMALL_N}, SMALL_N * 4}, {"y", O, F, 1, {SMALL_N}, SMALL_N * 4}};
     const want_info_t acc[] = {{"x", I, F, 1, {4}, 16}, {"y", O, F, 1, {4}, 16},
                                {"info", O, NRT_DTYPE_UINT32, 2, {2, 4}, 32}};
     check_info("vadd", vadd, 3);
     check_info("matmul", matmul, 3);
     check_info("mlp", mlp, 2);
     check_info("scale", scale, 2);
+    check_info("small", small, 2);
 
     nrt_model_t *m = load_module("acc", 1);
     nrt_tensor_info_array_t *info = NULL;
@@ -241,6 +245,55 @@ static void test_scale(void)
     ASSERT_OK(nrt_unload(m));
     free(hx);
     free(hy);
+}
+
+/* models/small.c's f applied SMALL_PASSES times. The volatile makes each
+ * product round to fp32 on its own, as the model does (it is built with
+ * -ffp-contract=off), even where this file's compiler would fuse. */
+static float small_ref(float v)
+{
+    for (int p = 0; p < SMALL_PASSES; p++) {
+        volatile float m = v * 0.75f;
+        v = m + 0.25f;
+    }
+    return v;
+}
+
+/* Bit-exact against the reference: the model's vector copies round like
+ * plain C. nrt_execute and nrt_execute_repeat, a device input and a host
+ * output. */
+static void test_small(int vnc)
+{
+    nrt_model_t *m = t_load_model("small", vnc);
+    nrt_tensor_set_t *in, *out;
+    ASSERT_OK(nrt_allocate_tensor_set(&in));
+    ASSERT_OK(nrt_allocate_tensor_set(&out));
+    nrt_tensor_t *x = add_tensor(in, "x", vnc, SMALL_N * 4), *y = add_tensor(out, "y", -1, SMALL_N * 4);
+    float hx[SMALL_N], hy[SMALL_N];
+    for (int round = 0; round < 2; round++) {
+        t_fill_random(hx, SMALL_N, 900 + (uint64_t)round);
+        hx[0] = 0.0f; /* special values: 0, 1 (a fixed point of f), a large one */
+        hx[1] = 1.0f;
+        hx[2] = 1.0e6f;
+        ASSERT_OK(nrt_tensor_write(x, hx, 0, SMALL_N * 4));
+        ASSERT_OK(nrt_tensor_memset(y, 0, 0xff, SMALL_N * 4));
+        if (round == 0)
+            ASSERT_OK(nrt_execute(m, in, out));
+        else
+            ASSERT_OK(nrt_execute_repeat(m, in, out, 3));
+        ASSERT_OK(nrt_tensor_read(y, hy, 0, SMALL_N * 4));
+        for (size_t i = 0; i < SMALL_N; i++) {
+            float want = small_ref(hx[i]);
+            if (memcmp(&hy[i], &want, 4) != 0) {
+                fprintf(stderr, "small[%zu] = %.9g, expected %.9g (x = %.9g)\n", i, hy[i], want, hx[i]);
+                abort();
+            }
+        }
+        ASSERT_TRUE(hy[1] == 1.0f);
+    }
+    nrt_destroy_tensor_set(&in);
+    nrt_destroy_tensor_set(&out);
+    ASSERT_OK(nrt_unload(m));
 }
 
 static void check_close(const char *what, size_t i, double got, double want, double magnitude)
@@ -482,6 +535,8 @@ int main(void)
     test_vadd(1, false);
     test_vadd(1, true);
     test_scale();
+    test_small(0);
+    test_small(1);
     test_matmul();
     test_mlp();
     test_acc();
