@@ -3,10 +3,13 @@
  * (after NEURON_RT_VISIBLE_CORES / NEURON_RT_NUM_CORES), each with its
  * physical id, memory use and limit and its execution units, plus the
  * runtime version and settings. --json prints the same for scripts.
+ * --params-md prints the settings table of README.md and docs/CONFIG.md.
  *
  * It initializes the runtime exactly as an application would, so a bad
  * environment fails here the same way (with the runtime's own message)
- * and nrt-ls exits non-zero.
+ * and nrt-ls exits non-zero. Which variables exist, and what they hold,
+ * comes from the runtime's own settings table (nrtx_param_get), so this
+ * file never lists them.
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -26,29 +29,88 @@ static const char *const unit_names[NRTA_XU_TYPE_NUM] = {"TENSOR_READ", "TENSOR_
 static const char *const unit_short[NRTA_XU_TYPE_NUM] = {"read", "write", "op", "compute", "coll"};
 static const char *const level_names[] = {"OFF", "ERROR", "WARN", "INFO", "DEBUG", "TRACE"};
 
-/* The environment that decides what the runtime sees; shown when set. */
-static const char *const env_names[] = {
-    "NEURON_RT_VISIBLE_CORES", "NEURON_RT_NUM_CORES", "OPENNRT_TOTAL_CORES", "OPENNRT_QUEUES",
-    "OPENNRT_QUEUE_DEPTH",     "OPENNRT_MEM_LIMIT",   "OPENNRT_SPIN_US",     "OPENNRT_NAN_CHECK",
-    "NEURON_RT_EXEC_TIMEOUT",  "OPENNRT_EXEC_TIMEOUT_MS", "NEURON_RT_LOG_LEVEL", "OPENNRT_TRACE",
-    "OPENNRT_FAULT",
-};
-#define NUM_ENV (sizeof env_names / sizeof env_names[0])
+/* The runtime's settings table (nrtx_param_get), in its order. */
+typedef struct {
+    nrtx_param_t *p; /* calloc'd, n entries */
+    uint32_t n;
+} params_t;
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: nrt-ls [--json] [--help]\n"
+            "usage: nrt-ls [--json | --params-md] [--help]\n"
             "\n"
             "Lists the logical cores the OpenNRT runtime sees (honouring NEURON_RT_VISIBLE_CORES\n"
             "and NEURON_RT_NUM_CORES), with memory use and limit and the execution units of each,\n"
             "and prints the runtime version and settings.\n"
             "\n"
-            "  --json   machine-readable output (one JSON object on stdout)\n"
-            "  --help   this text\n"
+            "  --json       machine-readable output (one JSON object on stdout)\n"
+            "  --params-md  print the table of environment settings as Markdown (the one in\n"
+            "               README.md and docs/CONFIG.md) without starting the runtime\n"
+            "  --help       this text\n"
             "\n"
             "Exit status: 0 on success, 1 when the runtime cannot initialize (e.g. a bad\n"
             "NEURON_RT_VISIBLE_CORES), 2 on a usage error.\n");
+}
+
+/* Reads the settings table into |ps| (the caller frees ps->p); with the
+ * runtime running, each entry carries the value in force. */
+static NRT_STATUS read_params(params_t *ps)
+{
+    uint32_t n = 0;
+    NRT_STATUS st = nrtx_param_count(&n);
+    ps->n = 0;
+    if (st != NRT_SUCCESS)
+        return st;
+    ps->p = calloc(n ? n : 1, sizeof *ps->p);
+    if (!ps->p)
+        return NRT_FAIL_HOST_MEM_ALLOC;
+    for (uint32_t i = 0; i < n && st == NRT_SUCCESS; i++)
+        if ((st = nrtx_param_get(i, &ps->p[i])) == NRT_SUCCESS)
+            ps->n = i + 1;
+    return st;
+}
+
+/* Writes |s| with '|' escaped, so it stays inside one Markdown cell. */
+static void md_cell(const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '|')
+            putchar('\\');
+        putchar(*s);
+    }
+}
+
+/* The table README.md and docs/CONFIG.md hold between their
+ * <!-- params:begin --> and <!-- params:end --> markers
+ * (scripts/params_md.sh; the tools_params_md test compares them). It
+ * depends on the table only, never on the environment. */
+static void print_params_md(const params_t *ps)
+{
+    printf("| variable | type | range | default | meaning |\n");
+    printf("|---|---|---|---|---|\n");
+    for (uint32_t i = 0; i < ps->n; i++) {
+        const nrtx_param_t *p = &ps->p[i];
+        printf("| `%s` | %s | ", p->name, p->type_name);
+        md_cell(p->range[0] ? p->range : "-");
+        printf(" | ");
+        md_cell(p->def);
+        printf(" | ");
+        md_cell(p->doc);
+        printf(" |\n");
+    }
+}
+
+/* "300 ms", "30 s", "disabled". */
+static const char *human_ms(uint64_t ms, char *buf, size_t cap)
+{
+    if (ms == 0)
+        snprintf(buf, cap, "disabled");
+    else if (ms % 1000 == 0)
+        snprintf(buf, cap, "%" PRIu64 " s", ms / 1000);
+    else
+        snprintf(buf, cap, "%" PRIu64 " ms", ms);
+    return buf;
 }
 
 /* "16.0 GiB"-style sizes for people. */
@@ -79,18 +141,17 @@ static const char *level_name(int level)
     return level >= 0 && level <= 5 ? level_names[level] : "?";
 }
 
-static void print_text(const nrtx_config_t *cfg, const nrt_instance_info_t *inst, uint32_t total,
-                       const core_info_t *cores, uint32_t n)
+static void print_text(const nrtx_config_t *cfg, const params_t *ps, const nrt_instance_info_t *inst,
+                       uint32_t total, const core_info_t *cores, uint32_t n)
 {
     char a[32], b[32];
     printf("OpenNRT %s (Neuron Runtime API %d.%d), arch %s, revision %s\n", nrtx_version(), NRT_MAJOR_VERSION,
            NRT_MINOR_VERSION, inst->arch_name, inst->device_revision);
     printf("%u of %u logical cores visible\n", n, total);
     bool any_env = false;
-    for (size_t i = 0; i < NUM_ENV; i++) {
-        const char *v = getenv(env_names[i]);
-        if (v && *v) {
-            printf("%s%s=%s", any_env ? " " : "environment: ", env_names[i], v);
+    for (uint32_t i = 0; i < ps->n; i++) {
+        if (ps->p[i].set) {
+            printf("%s%s=%s", any_env ? " " : "environment: ", ps->p[i].name, getenv(ps->p[i].name));
             any_env = true;
         }
     }
@@ -104,9 +165,17 @@ static void print_text(const nrtx_config_t *cfg, const nrt_instance_info_t *inst
     printf("  queue depth       %u requests\n", cfg->queue_depth);
     printf("  memory limit      %s per core\n", human_bytes(cfg->mem_limit, a, sizeof a));
     printf("  worker spin       %" PRIu64 " us\n", cfg->spin_ns / 1000);
-    printf("  exec timeout      %u s\n", cfg->exec_timeout_s);
+    printf("  workers           %u threads\n", cfg->workers);
+    printf("  exec timeout      %s\n", human_ms(cfg->exec_timeout_ms, a, sizeof a));
     printf("  NaN check         %s\n", cfg->nan_check ? "on" : "off");
     printf("  log level         %s\n", level_name(cfg->log_level));
+    printf("\nenvironment settings (value in force; see docs/CONFIG.md):\n");
+    for (uint32_t i = 0; i < ps->n; i++) {
+        const nrtx_param_t *p = &ps->p[i];
+        const char *v = !p->library ? "-" : p->value[0] ? p->value : "unset";
+        printf("  %-24s %-10s %s%s%s\n", p->name, v, p->set ? "set, " : "", p->library ? "default " : "",
+               p->library ? p->def : "read by the example models only");
+    }
     printf("\n%4s %5s  %-24s %s\n", "core", "phys", "memory used / limit", "units (queues x depth)");
     for (uint32_t i = 0; i < n; i++) {
         char mem[96];
@@ -120,8 +189,8 @@ static void print_text(const nrtx_config_t *cfg, const nrt_instance_info_t *inst
     }
 }
 
-static void print_json(const nrtx_config_t *cfg, const nrt_instance_info_t *inst, uint32_t total,
-                       const core_info_t *cores, uint32_t n)
+static void print_json(const nrtx_config_t *cfg, const params_t *ps, const nrt_instance_info_t *inst,
+                       uint32_t total, const core_info_t *cores, uint32_t n)
 {
     printf("{\"version\":");
     json_write_string(stdout, nrtx_version());
@@ -131,21 +200,39 @@ static void print_json(const nrtx_config_t *cfg, const nrt_instance_info_t *inst
     json_write_string(stdout, inst->device_revision);
     printf(",\"total_cores\":%u,\"visible_cores\":%u,\"environment\":{", total, n);
     bool first = true;
-    for (size_t i = 0; i < NUM_ENV; i++) {
-        const char *v = getenv(env_names[i]);
-        if (!v || !*v)
+    for (uint32_t i = 0; i < ps->n; i++) {
+        if (!ps->p[i].set)
             continue;
-        printf("%s\"%s\":", first ? "" : ",", env_names[i]);
-        json_write_string(stdout, v);
+        printf("%s\"%s\":", first ? "" : ",", ps->p[i].name);
+        json_write_string(stdout, getenv(ps->p[i].name));
         first = false;
     }
     printf("},\"config\":{\"num_cores\":%u,\"queues\":{", cfg->num_cores);
     for (unsigned xu = 0; xu < NRTA_XU_TYPE_NUM; xu++)
         printf("%s\"%s\":%u", xu ? "," : "", unit_names[xu], cfg->queues[xu]);
     printf("},\"queue_depth\":%u,\"mem_limit\":%" PRIu64 ",\"spin_ns\":%" PRIu64
-           ",\"exec_timeout_s\":%u,\"nan_check\":%s,\"log_level\":\"%s\"},\"cores\":[",
-           cfg->queue_depth, cfg->mem_limit, cfg->spin_ns, cfg->exec_timeout_s, cfg->nan_check ? "true" : "false",
-           level_name(cfg->log_level));
+           ",\"workers\":%u,\"exec_timeout_s\":%u,\"exec_timeout_ms\":%" PRIu64
+           ",\"nan_check\":%s,\"log_level\":\"%s\"},\"params\":{",
+           cfg->queue_depth, cfg->mem_limit, cfg->spin_ns, cfg->workers, cfg->exec_timeout_s, cfg->exec_timeout_ms,
+           cfg->nan_check ? "true" : "false", level_name(cfg->log_level));
+    /* Every value is a string in the variable's own syntax; null where
+     * the library does not read the variable. */
+    for (uint32_t i = 0; i < ps->n; i++) {
+        const nrtx_param_t *p = &ps->p[i];
+        printf("%s\"%s\":{\"type\":", i ? "," : "", p->name);
+        json_write_string(stdout, p->type_name);
+        printf(",\"range\":");
+        json_write_string(stdout, p->range);
+        printf(",\"default\":");
+        json_write_string(stdout, p->def);
+        printf(",\"value\":");
+        if (p->library)
+            json_write_string(stdout, p->value);
+        else
+            printf("null");
+        printf(",\"set\":%s}", p->set ? "true" : "false");
+    }
+    printf("},\"cores\":[");
     for (uint32_t i = 0; i < n; i++) {
         printf("%s{\"id\":%u,\"physical_id\":%u,\"memory\":{\"used\":%zu,\"limit\":%zu},\"units\":[", i ? "," : "",
                cores[i].id, cores[i].phys, cores[i].mem.bytes_used, cores[i].mem.bytes_limit);
@@ -159,10 +246,13 @@ static void print_json(const nrtx_config_t *cfg, const nrt_instance_info_t *inst
 
 int main(int argc, char **argv)
 {
-    bool json = false;
+    bool json = false, params_md = false;
+    params_t params = {NULL, 0};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) {
             json = true;
+        } else if (strcmp(argv[i], "--params-md") == 0) {
+            params_md = true;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             return 0;
@@ -170,6 +260,19 @@ int main(int argc, char **argv)
             fprintf(stderr, "nrt-ls: unknown argument '%s' (try --help)\n", argv[i]);
             return 2;
         }
+    }
+    if (json && params_md) {
+        fprintf(stderr, "nrt-ls: --json and --params-md exclude each other (try --help)\n");
+        return 2;
+    }
+    if (params_md) {
+        NRT_STATUS st = read_params(&params);
+        if (st == NRT_SUCCESS)
+            print_params_md(&params);
+        else
+            fprintf(stderr, "nrt-ls: cannot read the settings table: %s\n", nrt_get_status_as_str(st));
+        free(params.p);
+        return st == NRT_SUCCESS && fflush(stdout) == 0 ? 0 : 1;
     }
 
     uint32_t total = 0;
@@ -191,7 +294,8 @@ int main(int argc, char **argv)
     if ((st = nrtx_get_config(&cfg)) != NRT_SUCCESS ||
         (st = nrt_get_instance_info(&inst, sizeof inst)) != NRT_SUCCESS ||
         (st = nrt_get_total_vnc_count(&total)) != NRT_SUCCESS ||
-        (st = nrtx_get_visible_cores(phys, MAX_CORES, &n)) != NRT_SUCCESS) {
+        (st = nrtx_get_visible_cores(phys, MAX_CORES, &n)) != NRT_SUCCESS ||
+        (st = read_params(&params)) != NRT_SUCCESS) {
         fprintf(stderr, "nrt-ls: cannot query the runtime: %s\n", nrt_get_status_as_str(st));
         rc = 1;
         goto out;
@@ -220,15 +324,16 @@ int main(int argc, char **argv)
         }
     }
     if (json)
-        print_json(&cfg, &inst, total, cores, n);
+        print_json(&cfg, &params, &inst, total, cores, n);
     else
-        print_text(&cfg, &inst, total, cores, n);
+        print_text(&cfg, &params, &inst, total, cores, n);
     if (fflush(stdout) != 0) {
         fprintf(stderr, "nrt-ls: error writing the output\n");
         rc = 1;
     }
 out:
     free(cores);
+    free(params.p);
     nrt_close();
     return rc;
 }
