@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
@@ -54,6 +55,26 @@ typedef struct bench_peer {
 /* Runs every peer measurement; fills |out| (out->available false when the
  * peer cannot run). Returns 0, or -1 on an unexpected OpenCL failure. */
 int bench_peer_run(const bench_opts_t *opts, bench_peer_t *out);
+
+/* Exits with a message naming |prog| when |expr| is not NRT_SUCCESS. */
+#define BENCH_CHECK(prog, expr)                                                                        \
+    do {                                                                                               \
+        NRT_STATUS st_ = (expr);                                                                       \
+        if (st_ != NRT_SUCCESS) {                                                                      \
+            fprintf(stderr, "%s: %s:%d: %s returned %s\n", prog, __FILE__, __LINE__, #expr,           \
+                    nrt_get_status_as_str(st_));                                                       \
+            exit(1);                                                                                   \
+        }                                                                                              \
+    } while (0)
+
+static inline void bench_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
 
 static inline uint64_t bench_now_ns(void)
 {

@@ -54,15 +54,7 @@ static int poll_mode = POLL_FD;
 static const char *const poll_names[] = {"spin", "yield", "sleep", "fd"};
 static const char *trace_path; /* --trace FILE: timeline of the last --poll run */
 
-#define CHECK(expr)                                                                                    \
-    do {                                                                                               \
-        NRT_STATUS st_ = (expr);                                                                       \
-        if (st_ != NRT_SUCCESS) {                                                                      \
-            fprintf(stderr, "bench_async: %s:%d: %s returned %s\n", __FILE__, __LINE__, #expr,        \
-                    nrt_get_status_as_str(st_));                                                       \
-            exit(1);                                                                                   \
-        }                                                                                              \
-    } while (0)
+#define CHECK(expr) BENCH_CHECK("bench_async", expr)
 
 static void *xmalloc(size_t n)
 {
