@@ -82,6 +82,7 @@ typedef struct nrtx_config {
     uint32_t workers;         /* worker threads running the unit queues (OPENNRT_WORKERS, 0 resolved to the CPUs) */
     uint64_t exec_timeout_ms; /* exec timeout in force: OPENNRT_EXEC_TIMEOUT_MS if not 0, else
                                * NEURON_RT_EXEC_TIMEOUT * 1000; 0: disabled */
+    uint64_t help_ns;         /* OPENNRT_HELP_US: pollers run queued requests shorter than this (0: never) */
 } nrtx_config_t;
 
 /* Copies the running runtime's configuration to |config|.

@@ -93,11 +93,6 @@ NRT_STATUS nrt__cores_from_env(uint32_t *phys, uint32_t *count, uint32_t *total)
             return NRT_INVALID;                                                \
     } while (0)
 
-/* Worker-pool size from the configuration (0: one per online CPU). */
-#ifndef NRT__CFG_WORKERS
-#define NRT__CFG_WORKERS(cfg) ((cfg)->workers)
-#endif
-
 /* Teardown helpers nrt_close calls (each module owns its kind). */
 void nrt__tracker_close_all(void);
 void nrt__tensor_close_all(void);

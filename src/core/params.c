@@ -123,6 +123,7 @@ static void format_value(nrt__param_id_t id, char *buf, size_t cap)
     case NRT__P_OPENNRT_QUEUE_DEPTH: u = cfg->queue_depth; break;
     case NRT__P_OPENNRT_WORKERS: u = cfg->workers; break;
     case NRT__P_OPENNRT_SPIN_US: u = cfg->spin_ns / 1000; break;
+    case NRT__P_OPENNRT_HELP_US: u = cfg->help_ns / 1000; break;
     case NRT__P_OPENNRT_MEM_LIMIT: format_size(cfg->mem_limit, buf, cap); return;
     case NRT__P_NEURON_RT_EXEC_TIMEOUT: u = cfg->exec_timeout_s; break;
     case NRT__P_OPENNRT_EXEC_TIMEOUT_MS: u = cfg->exec_timeout_ms; break;

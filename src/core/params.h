@@ -55,6 +55,9 @@
       "(at most 256)")                                                                                                 \
     X(OPENNRT_SPIN_US, INT, 0, 1000000, "50", CONFIG,                                                                  \
       "microseconds an idle worker (and a blocking waiter) spins before it sleeps")                                    \
+    X(OPENNRT_HELP_US, INT, 0, 1000000, "20", CONFIG,                                                                  \
+      "a thread polling or waiting for a request runs that queue's requests itself when no worker took them yet "     \
+      "and they take under this many microseconds on average; `0` disables")                                           \
     X(OPENNRT_MEM_LIMIT, SIZE, 1, UINT64_MAX, "16G", CONFIG,                                                           \
       "device memory per logical core (bytes, `K`/`M`/`G` suffixes); over it: `NRT_RESOURCE`")                         \
     X(NEURON_RT_EXEC_TIMEOUT, INT, 0, 86400 * 365, "30", CONFIG,                                                       \

@@ -22,11 +22,6 @@
 nrt__runtime_t nrt__rt = {.lock = NRT__MUTEX_INITIALIZER};
 
 #define DEFAULT_TOTAL_CORES 16
-#define DEFAULT_QUEUES 4
-#define DEFAULT_DEPTH 64
-#define DEFAULT_MEM_LIMIT (16ull << 30)
-#define DEFAULT_SPIN_NS 50000ull
-#define DEFAULT_EXEC_TIMEOUT_S 30
 
 /*===------------------------------------------------------------------===*/
 /* Status strings                                                         */
@@ -159,6 +154,7 @@ static NRT_STATUS read_config(nrtx_config_t *cfg, uint32_t *phys)
     cfg->queue_depth = (uint32_t)depth;
     cfg->workers = nrt__params_workers(p.u[NRT__P_OPENNRT_WORKERS]);
     cfg->spin_ns = p.u[NRT__P_OPENNRT_SPIN_US] * 1000;
+    cfg->help_ns = p.u[NRT__P_OPENNRT_HELP_US] * 1000;
     cfg->mem_limit = p.u[NRT__P_OPENNRT_MEM_LIMIT];
     cfg->nan_check = p.u[NRT__P_OPENNRT_NAN_CHECK] != 0;
     /* OPENNRT_EXEC_TIMEOUT_MS=0 means "not set", not "disabled": only
@@ -254,7 +250,7 @@ NRT_API NRT_STATUS nrt_init(nrt_framework_type_t framework, const char *fw_versi
     raise_fd_limit();
     atomic_fetch_add_explicit(&nrt__rt.gen, 1, memory_order_relaxed);
     /* Queues copy their settings: the hot path reads no global config. */
-    nrt__queue_cfg_t qcfg = {.spin_ns = nrt__rt.cfg.spin_ns, .help_ns = 20000, .nan_check = nrt__rt.cfg.nan_check};
+    nrt__queue_cfg_t qcfg = {.spin_ns = nrt__rt.cfg.spin_ns, .help_ns = nrt__rt.cfg.help_ns, .nan_check = nrt__rt.cfg.nan_check};
     uint32_t made = 0;
     for (; made < nrt__rt.cfg.num_cores; made++) {
         nrt__lnc_t *c = &nrt__rt.cores[made];
@@ -268,7 +264,7 @@ NRT_API NRT_STATUS nrt_init(nrt_framework_type_t framework, const char *fw_versi
     }
     bool pool = false;
     if (st == NRT_SUCCESS) {
-        st = nrt__pool_start(NRT__CFG_WORKERS(&nrt__rt.cfg), nrt__rt.cfg.spin_ns, total_queues(&nrt__rt.cfg));
+        st = nrt__pool_start(nrt__rt.cfg.workers, nrt__rt.cfg.spin_ns, total_queues(&nrt__rt.cfg));
         pool = st == NRT_SUCCESS;
     }
     if (st == NRT_SUCCESS)
