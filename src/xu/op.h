@@ -25,6 +25,7 @@
 
 #include <stdalign.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "nrt/nrt_async.h"
@@ -42,6 +43,9 @@ typedef struct nrt__op_vtbl {
     /* run() polls nrt__queue_cancelled and stops when told to; else the
      * watchdog takes a hung request over and completes it itself. */
     bool cancellable;
+    /* Payload bytes the op uses: submit copies only those into the slot
+     * (cache lines the producer and the runner would otherwise bounce). */
+    uint16_t payload_size;
 } nrt__op_vtbl_t;
 
 typedef struct nrt__op {
@@ -59,6 +63,9 @@ typedef struct nrt__op {
                    #type " does not fit an op's inline payload")
 
 #define NRT__OP_PAYLOAD_OF(op, type) ((type *)(void *)(op)->payload)
+
+/* Bytes of |op| that matter (header + used payload). */
+#define NRT__OP_USED_SIZE(op) (offsetof(nrt__op_t, payload) + (op)->vtbl->payload_size)
 
 /* Releases everything |op| holds (its own references and its tracker). */
 void nrt__op_release(nrt__op_t *op);

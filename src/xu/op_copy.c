@@ -63,9 +63,9 @@ static void release_copy(nrt__op_t *op)
     nrt__storage_release(p->dst_st);
 }
 
-static const nrt__op_vtbl_t read_vtbl = {"read", run_io, release_io, true};
-static const nrt__op_vtbl_t write_vtbl = {"write", run_io, release_io, true};
-static const nrt__op_vtbl_t copy_vtbl = {"copy", run_copy, release_copy, true};
+static const nrt__op_vtbl_t read_vtbl = {"read", run_io, release_io, true, sizeof(io_payload_t)};
+static const nrt__op_vtbl_t write_vtbl = {"write", run_io, release_io, true, sizeof(io_payload_t)};
+static const nrt__op_vtbl_t copy_vtbl = {"copy", run_copy, release_copy, true, sizeof(copy_payload_t)};
 
 static void io_init(nrt__op_t *op, const nrt__op_vtbl_t *vtbl, nrt__storage_t *st, void *dst, const void *src,
                     uint64_t size)

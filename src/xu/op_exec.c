@@ -92,7 +92,7 @@ static void release_exec(nrt__op_t *op)
     nrt__model_release(p->model);
 }
 
-static const nrt__op_vtbl_t exec_vtbl = {"execute", run_exec, release_exec, false};
+static const nrt__op_vtbl_t exec_vtbl = {"execute", run_exec, release_exec, false, sizeof(exec_payload_t)};
 
 NRT_STATUS nrt__op_exec_init(nrt__op_t *op, nrt_model_t *model, const nrt_tensor_set_t *input,
                              nrt_tensor_set_t *output, const char *func)

@@ -304,12 +304,36 @@ void nrt__queue_complete(nrt__queue_t *q, uint64_t num, NRT_STATUS status)
         nrt__strand_release(q); /* the runner left: the strand is ours */
 }
 
-void nrt__strand_run(nrt__queue_t *q, unsigned budget)
+/* The ring is empty: keep the strand a little longer (up to |linger_ns|)
+ * in case its producer is about to publish, unless other strands wait. A
+ * producer that finds the strand running publishes with no hand-off at
+ * all; releasing and re-queueing costs both sides a round of cache misses. */
+static nrt__op_t *linger(nrt__queue_t *q, uint64_t pos, uint64_t linger_ns)
+{
+    uint64_t until = 0;
+    for (unsigned i = 0;; i++) {
+        nrt__op_t *op = nrt__ring_peek(&q->ring, pos);
+        if (op)
+            return op;
+        if ((i & 15) == 15) {
+            uint64_t now = nrt__now_ns();
+            if (!until)
+                until = now + linger_ns;
+            else if (now >= until || nrt__pool_has_ready())
+                return NULL;
+        }
+        nrt__cpu_relax();
+    }
+}
+
+void nrt__strand_run(nrt__queue_t *q, unsigned budget, uint64_t linger_ns)
 {
     NRT__ASSERT_NOT_HELD(&nrt__rt.lock);
     for (unsigned n = 0; n < budget; n++) {
         uint64_t pos = q->head;
         nrt__op_t *op = nrt__ring_peek(&q->ring, pos);
+        if (!op && linger_ns)
+            op = linger(q, pos, linger_ns);
         if (!op) {
             nrt__strand_release(q);
             return;
@@ -365,7 +389,7 @@ static NRT_STATUS reserve(nrt__queue_t *q, const nrt__op_t *op, uint64_t *out_po
     nrt__op_t *slot = nrt__ring_reserve(&q->ring, &pos);
     if (NRT__UNLIKELY(!slot))
         return NRT_QUEUE_FULL;
-    *slot = *op;
+    memcpy(slot, op, NRT__OP_USED_SIZE(op));
     nrt__ring_publish(&q->ring, pos);
     *out_pos = pos;
     return NRT_SUCCESS;

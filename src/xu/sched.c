@@ -36,6 +36,7 @@
 
 #define MAX_WORKERS 256
 #define STRAND_BUDGET 64          /* requests per turn before yielding */
+#define LINGER_NS 3000ull
 #define MONITOR_TICK_NS 2000000ull
 #define MONITOR_STALL_TICKS 2
 #define MONITOR_LINGER_TICKS 50   /* all-busy-free ticks before it sleeps */
@@ -57,7 +58,9 @@ static struct pool {
     _Alignas(NRT__CACHELINE) cell_t *cells;
     uint64_t mask;
     uint64_t spin_ns;
+    uint64_t linger_ns; /* a worker keeps an emptied strand this long */
     uint32_t base; /* workers wanted when all are needed */
+    uint32_t ncpu; /* online CPUs */
     _Atomic uint32_t gen;
     /* Idle-worker handshake. */
     _Alignas(NRT__CACHELINE) _Atomic uint32_t spinning; /* 0 or 1 */
@@ -245,7 +248,7 @@ static void run_strand(nrt__queue_t *q, uint32_t gen)
     atomic_fetch_add_explicit(&pool.progress, 1, memory_order_relaxed);
     if (busy >= atomic_load_explicit(&pool.nworkers, memory_order_relaxed) && ready_nonempty_sc())
         monitor_poke();
-    nrt__strand_run(q, STRAND_BUDGET);
+    nrt__strand_run(q, STRAND_BUDGET, pool.linger_ns);
     /* A worker that was stuck past the exec timeout may come back after a
      * new nrt_init reset the counts: it is not part of that pool. */
     if (atomic_load_explicit(&pool.gen, memory_order_relaxed) == gen)
@@ -268,10 +271,13 @@ static void *worker_main(void *arg)
             run_strand(q, gen);
             continue;
         }
-        /* Idle: spin if nobody else does. */
+        /* Idle: spin if nobody else does and a CPU is free for it: the
+         * application's thread needs one, each busy worker one more. */
         uint32_t zero = 0;
-        if (pool.spin_ns && atomic_compare_exchange_strong_explicit(&pool.spinning, &zero, 1, memory_order_seq_cst,
-                                                                     memory_order_relaxed)) {
+        if (pool.spin_ns &&
+            atomic_load_explicit(&pool.nbusy, memory_order_relaxed) + 1 < pool.ncpu &&
+            atomic_compare_exchange_strong_explicit(&pool.spinning, &zero, 1, memory_order_seq_cst,
+                                                    memory_order_relaxed)) {
             uint64_t until = nrt__now_ns() + pool.spin_ns;
             for (unsigned i = 0;; i++) {
                 q = ready_pop();
@@ -379,10 +385,13 @@ NRT_STATUS nrt__pool_start(uint32_t nworkers, uint64_t spin_ns, uint64_t max_str
     atomic_store_explicit(&pool.enq, 0, memory_order_relaxed);
     atomic_store_explicit(&pool.deq, 0, memory_order_relaxed);
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    pool.base = nworkers ? nworkers : (cpus > 0 ? (uint32_t)cpus : 1);
+    pool.ncpu = cpus > 0 ? (uint32_t)cpus : 1;
+    pool.base = nworkers ? nworkers : pool.ncpu;
     if (pool.base > MAX_WORKERS)
         pool.base = MAX_WORKERS;
     pool.spin_ns = spin_ns;
+    /* A few hand-off times; never more than the spin window. */
+    pool.linger_ns = spin_ns < LINGER_NS ? spin_ns : LINGER_NS;
     atomic_store_explicit(&pool.nworkers, 0, memory_order_relaxed);
     atomic_store_explicit(&pool.nbusy, 0, memory_order_relaxed);
     atomic_store_explicit(&pool.spinning, 0, memory_order_relaxed);
@@ -424,6 +433,11 @@ void nrt__pool_stop(void)
     atomic_store_explicit(&pool.nworkers, 0, memory_order_relaxed);
     free(pool.cells);
     pool.cells = NULL;
+}
+
+bool nrt__pool_has_ready(void)
+{
+    return ready_nonempty_sc();
 }
 
 uint32_t nrt__pool_threads(void)

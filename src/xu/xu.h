@@ -158,9 +158,10 @@ bool nrt__queue_help(nrt__queue_t *q, uint64_t num);
  * |status|. Any thread; once. The strand then goes on. */
 void nrt__queue_complete(nrt__queue_t *q, uint64_t num, NRT_STATUS status);
 
-/* The strand owner's loop: runs published requests of |q| (at most |budget|)
- * and releases the strand or re-queues it (sched.c calls this). */
-void nrt__strand_run(nrt__queue_t *q, unsigned budget);
+/* The strand owner's loop: runs published requests of |q| (at most |budget|;
+ * when the ring runs dry, waits up to |linger_ns| for more) and releases the
+ * strand or re-queues it (sched.c calls this). */
+void nrt__strand_run(nrt__queue_t *q, unsigned budget, uint64_t linger_ns);
 
 /* Request accounting for the watchdog (watchdog.c). */
 void nrt__queue_degrade(nrt__queue_t *q, NRT_STATUS why, uint64_t num);
@@ -206,6 +207,8 @@ void nrt__pool_stop(void);
 /* Puts a QUEUED strand on the ready list (unless an entry of it is still
  * there) and makes sure a worker comes. */
 void nrt__pool_push(nrt__queue_t *q);
+/* True when strands wait on the ready list. */
+bool nrt__pool_has_ready(void);
 /* Threads the pool runs now (workers + monitor). */
 uint32_t nrt__pool_threads(void);
 

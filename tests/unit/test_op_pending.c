@@ -52,9 +52,9 @@ static void rel(nrt__op_t *op)
     atomic_fetch_add(&releases, 1);
 }
 
-static const nrt__op_vtbl_t later_vtbl = {"later", run_later, rel, false};
-static const nrt__op_vtbl_t now_vtbl = {"now", run_now, rel, false};
-static const nrt__op_vtbl_t self_vtbl = {"self", run_self, rel, false};
+static const nrt__op_vtbl_t later_vtbl = {"later", run_later, rel, false, 0};
+static const nrt__op_vtbl_t now_vtbl = {"now", run_now, rel, false, 0};
+static const nrt__op_vtbl_t self_vtbl = {"self", run_self, rel, false, 0};
 
 static void *completer(void *arg)
 {
