@@ -343,7 +343,9 @@ void nrt__strand_run(nrt__queue_t *q, unsigned budget, uint64_t linger_ns)
     }
     /* Budget spent: go to the back of the ready list so that other strands
      * get their turn. */
-    atomic_store_explicit(&q->state, NRT__STRAND_QUEUED, memory_order_relaxed);
+    /* Release: whoever claims the strand next (a worker, or a poller
+     * helping) sees |head| and everything the strand did. */
+    atomic_store_explicit(&q->state, NRT__STRAND_QUEUED, memory_order_release);
     nrt__pool_push(q);
 }
 
