@@ -178,6 +178,20 @@ size_t nrt__obj_count(nrt__obj_kind_t kind)
     return n;
 }
 
+void nrt__obj_after_fork(void)
+{
+    /* In a forked child every object belongs to the parent's runtime: forget
+     * them (their memory stays valid) so that a fresh nrt_init starts with an
+     * empty registry. One thread runs now, so plain writes are safe. */
+    nrt__mutex_init(&reg_lock);
+    for (int k = 0; k < NRT__OBJ_KIND_NUM; k++) {
+        for (nrt__obj_t *o = registry[k]; o; o = o->reg_next)
+            o->registered = false;
+        registry[k] = NULL;
+        registry_count[k] = 0;
+    }
+}
+
 /* At unload, hand parked memory back (keeps leak checkers quiet). */
 __attribute__((destructor)) static void free_parked(void)
 {

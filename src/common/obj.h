@@ -106,3 +106,6 @@ void nrt__obj_close_all(nrt__obj_kind_t kind);
 
 /* Live (registered) objects of |kind|: for tests and statistics. */
 size_t nrt__obj_count(nrt__obj_kind_t kind);
+
+/* fork() child: forget the parent's objects (see runtime.c). */
+void nrt__obj_after_fork(void);

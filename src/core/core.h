@@ -44,7 +44,9 @@
 
 #define NRT__MAX_CORES 64
 
-enum { NRT__RT_NEVER = 0, NRT__RT_RUNNING = 1, NRT__RT_CLOSED = 2, NRT__RT_CLOSING = 3 };
+/* FORKED: this process is a fork() child of one whose runtime ran; the
+ * runtime's threads do not exist here. Calls are refused until nrt_init. */
+enum { NRT__RT_NEVER = 0, NRT__RT_RUNNING = 1, NRT__RT_CLOSED = 2, NRT__RT_CLOSING = 3, NRT__RT_FORKED = 4 };
 
 typedef struct nrt__lnc {
     uint32_t index;    /* logical index, 0..num_cores-1 */

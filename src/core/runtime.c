@@ -10,6 +10,7 @@
  * with other calls is a caller error (as on the Neuron runtime).
  */
 #include "core/core.h"
+#include "common/obj.h"
 #include "core/params.h"
 
 #include <errno.h>
@@ -182,6 +183,13 @@ NRT_STATUS nrt__rt_check(const char *func)
         NRT__LOG(NRT__LOG_ERROR, "%s: runtime is not initialized (call nrt_init first)", func);
         return NRT_UNINITIALIZED;
     }
+    if (s == NRT__RT_FORKED) {
+        NRT__LOG(NRT__LOG_ERROR,
+                 "%s: this process was forked from one whose runtime was running; the runtime does not "
+                 "carry over a fork (its threads do not exist here): call nrt_init in this process",
+                 func);
+        return NRT_UNINITIALIZED;
+    }
     NRT__LOG(NRT__LOG_ERROR, "%s: runtime is closed (nrt_close was called)", func);
     return NRT_CLOSED;
 }
@@ -214,6 +222,32 @@ static void destroy_cores(uint32_t n)
         nrt__units_destroy(nrt__rt.cores[i].units);
 }
 
+/* fork() child: one thread, copies of the parent's memory. Locks another
+ * thread held are stale and the runtime's threads do not exist, so forget
+ * the parent's runtime (its memory is left behind) and refuse every call
+ * until this process calls nrt_init. */
+static void atfork_child(void)
+{
+    nrt__mutex_init(&nrt__rt.lock);
+    nrt__obj_after_fork();
+    nrt__pool_after_fork();
+    nrt__watchdog_after_fork();
+    nrt__fault_after_fork();
+    int s = atomic_load_explicit(&nrt__rt.state, memory_order_relaxed);
+    if (s == NRT__RT_RUNNING || s == NRT__RT_CLOSING) {
+        memset(nrt__rt.cores, 0, sizeof nrt__rt.cores);
+        atomic_store_explicit(&nrt__trace_on, false, memory_order_relaxed);
+        atomic_store_explicit(&nrt__rt.state, NRT__RT_FORKED, memory_order_relaxed);
+    }
+}
+
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void atfork_register(void)
+{
+    pthread_atfork(NULL, NULL, atfork_child);
+}
+
 static uint64_t total_queues(const nrtx_config_t *cfg)
 {
     uint64_t n = 0;
@@ -226,13 +260,17 @@ NRT_API NRT_STATUS nrt_init(nrt_framework_type_t framework, const char *fw_versi
 {
     (void)fw_version;
     (void)fal_version;
-    nrt__log_configure();
+    /* The log level is rewritten only while no runtime thread reads it. */
+    int state = atomic_load_explicit(&nrt__rt.state, memory_order_acquire);
+    if (state != NRT__RT_RUNNING && state != NRT__RT_CLOSING)
+        nrt__log_configure();
     if (framework <= NRT_FRAMEWORK_TYPE_INVALID || framework > NRT_FRAMEWORK_TYPE_PRECHECK) {
         LOG_ERROR("invalid framework type %d", (int)framework);
         return NRT_INVALID;
     }
+    pthread_once(&atfork_once, atfork_register);
     nrt__mutex_lock(&nrt__rt.lock);
-    int state = atomic_load_explicit(&nrt__rt.state, memory_order_relaxed);
+    state = atomic_load_explicit(&nrt__rt.state, memory_order_relaxed);
     if (state == NRT__RT_RUNNING || state == NRT__RT_CLOSING) {
         nrt__mutex_unlock(&nrt__rt.lock);
         LOG_ERROR(state == NRT__RT_RUNNING ? "runtime is already initialized"
@@ -290,9 +328,11 @@ NRT_API NRT_STATUS nrt_init(nrt_framework_type_t framework, const char *fw_versi
 NRT_API void nrt_close(void)
 {
     nrt__mutex_lock(&nrt__rt.lock);
-    if (atomic_load_explicit(&nrt__rt.state, memory_order_relaxed) != NRT__RT_RUNNING) {
+    int state = atomic_load_explicit(&nrt__rt.state, memory_order_relaxed);
+    if (state != NRT__RT_RUNNING) {
         nrt__mutex_unlock(&nrt__rt.lock);
-        LOG_WARN("runtime is not initialized; nothing to close");
+        LOG_WARN(state == NRT__RT_FORKED ? "the runtime belongs to the parent process (fork); nothing to close"
+                                         : "runtime is not initialized; nothing to close");
         return;
     }
     /* New calls now fail with NRT_CLOSED. Queued work finishes without the

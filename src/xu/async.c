@@ -294,8 +294,10 @@ NRT_API NRT_STATUS nrtx_get_queue_stats(uint32_t lnc, nrta_xu_t xu, int queue, n
     NRT_STATUS st = nrt__queue_get(lnc, xu, queue, __func__, &q);
     if (st != NRT_SUCCESS)
         return st;
-    stats->submitted = nrt__ring_tail(&q->ring);
+    /* Completed first: both only grow, so the snapshot never shows more
+     * completed than submitted. */
     stats->completed = atomic_load_explicit(&q->completed, memory_order_acquire);
+    stats->submitted = nrt__ring_tail(&q->ring);
     stats->errors = atomic_load_explicit(&q->errors, memory_order_relaxed);
     stats->busy_ns = atomic_load_explicit(&q->busy_ns, memory_order_relaxed);
     stats->degraded = atomic_load_explicit(&q->unit->degraded, memory_order_relaxed);

@@ -234,3 +234,9 @@ NRT_API NRT_STATUS nrtx_fault_hits(uint64_t *hits)
     *hits = atomic_load_explicit(&fi.hits, memory_order_relaxed);
     return NRT_SUCCESS;
 }
+
+void nrt__fault_after_fork(void)
+{
+    /* The child has one thread; a lock another thread held is stale. */
+    pthread_mutex_init(&fi.lock, NULL);
+}

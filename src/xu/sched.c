@@ -435,6 +435,16 @@ void nrt__pool_stop(void)
     pool.cells = NULL;
 }
 
+void nrt__pool_after_fork(void)
+{
+    /* No worker or monitor exists in a forked child: forget them. */
+    nrt__mutex_init(&pool.spawn_lock);
+    atomic_store_explicit(&pool.nworkers, 0, memory_order_relaxed);
+    atomic_store_explicit(&pool.mon_started, false, memory_order_relaxed);
+    atomic_store_explicit(&pool.stop, 1, memory_order_relaxed);
+    pool.cells = NULL; /* the parent's; left behind */
+}
+
 bool nrt__pool_has_ready(void)
 {
     return ready_nonempty_sc();

@@ -142,3 +142,10 @@ void nrt__watchdog_stop(void)
     pthread_cond_destroy(&wd.cond);
     wd.running = false;
 }
+
+void nrt__watchdog_after_fork(void)
+{
+    /* The watchdog thread does not exist in a forked child. */
+    pthread_mutex_init(&wd.lock, NULL);
+    wd.running = false;
+}

@@ -265,3 +265,8 @@ NRT_STATUS nrt__trace_write_file(const char *path);
 
 NRT_STATUS nrt__watchdog_start(uint64_t timeout_ns);
 void nrt__watchdog_stop(void);
+
+/* fork() child handlers: forget the parent's threads and locks. */
+void nrt__watchdog_after_fork(void);
+void nrt__pool_after_fork(void);
+void nrt__fault_after_fork(void);
