@@ -50,7 +50,7 @@ typedef struct nrt__ring {
 static inline bool nrt__ring_init(nrt__ring_t *r, uint64_t depth, size_t payload)
 {
     size_t stride = (NRT__RING_HDR + payload + 15) & ~(size_t)15;
-    atomic_init(&r->tail, 0);
+    atomic_store_explicit(&r->tail, 0, memory_order_relaxed); /* may be read concurrently (0 either way) */
     r->slots = aligned_alloc(NRT__RING_CACHELINE, ((depth * stride) + NRT__RING_CACHELINE - 1) &
                                                       ~(size_t)(NRT__RING_CACHELINE - 1));
     if (!r->slots)

@@ -52,12 +52,9 @@ NRT_STATUS nrt__units_create(uint32_t lnc, uint32_t depth, const uint32_t nqueue
         memset(u->queues, 0, u->nqueues * sizeof(nrt__queue_t));
         for (uint32_t i = 0; i < u->nqueues; i++) {
             nrt__queue_t *q = &u->queues[i];
-            if (!nrt__ring_init(&q->ring, slots, sizeof(nrt__op_t))) {
-                LOG_ERROR("out of host memory creating queues of core %u", lnc);
-                u->nqueues = i;
-                nrt__units_destroy(units);
-                return NRT_FAIL_HOST_MEM_ALLOC;
-            }
+            /* The ring's slots come with the first request: a runtime of
+             * 16 cores has 224 queues and most are never used. */
+            q->ring_depth = slots;
             q->unit = u;
             q->cfg = *cfg;
             q->cfg.depth_one = depth == 1;
@@ -86,7 +83,8 @@ void nrt__units_destroy(nrt__unit_t units[NRTA_XU_TYPE_NUM])
             nrt__trace_free(q);
             leaked |= q->leaked;
             if (!q->leaked) {
-                nrt__ring_deinit(&q->ring);
+                if (atomic_load_explicit(&q->ring_ready, memory_order_acquire))
+                    nrt__ring_deinit(&q->ring);
                 nrt__mutex_destroy(&q->fd_lock);
             }
         }
@@ -380,8 +378,32 @@ bool nrt__queue_help(nrt__queue_t *q, uint64_t num)
 /* Submit                                                                 */
 /*===------------------------------------------------------------------===*/
 
+/* First request of a queue: allocate its ring (cold; under fd_lock). */
+static NRT_STATUS ring_materialize(nrt__queue_t *q)
+{
+    NRT_STATUS st = NRT_SUCCESS;
+    nrt__mutex_lock(&q->fd_lock);
+    if (!atomic_load_explicit(&q->ring_ready, memory_order_relaxed)) {
+        if (nrt__ring_init(&q->ring, q->ring_depth, sizeof(nrt__op_t)))
+            /* Release: the ring's fields before anyone sees it ready. */
+            atomic_store_explicit(&q->ring_ready, true, memory_order_release);
+        else
+            st = NRT_FAIL_HOST_MEM_ALLOC;
+    }
+    nrt__mutex_unlock(&q->fd_lock);
+    if (st != NRT_SUCCESS)
+        LOG_ERROR("out of host memory for the %llu slots of core %u unit %s queue %u (OPENNRT_QUEUE_DEPTH)",
+                  (unsigned long long)q->ring_depth, q->lnc, nrt__xu_names[q->xu], q->index);
+    return st;
+}
+
 static NRT_STATUS reserve(nrt__queue_t *q, const nrt__op_t *op, uint64_t *out_pos)
 {
+    if (NRT__UNLIKELY(!atomic_load_explicit(&q->ring_ready, memory_order_acquire))) {
+        NRT_STATUS st = ring_materialize(q);
+        if (st != NRT_SUCCESS)
+            return st;
+    }
     if (NRT__UNLIKELY(atomic_load_explicit(&q->unit->degraded, memory_order_relaxed)))
         return NRT_EXEC_UNIT_UNRECOVERABLE;
     if (NRT__UNLIKELY(q->cfg.depth_one) &&

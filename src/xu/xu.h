@@ -79,7 +79,7 @@ typedef struct nrt__queue_cfg {
 } nrt__queue_cfg_t;
 
 typedef struct nrt__queue {
-    nrt__ring_t ring; /* producer line + read-mostly line */
+    nrt__ring_t ring; /* producer line + read-mostly line; slots from first use */
     /* Strand state: read by every submit, written once per burst. */
     _Alignas(NRT__CACHELINE) _Atomic uint32_t state;
     /* Completion side. */
@@ -103,7 +103,9 @@ typedef struct nrt__queue {
     _Atomic uint64_t trace_count;
     nrt__trace_rec_t **trace_chunks; /* single writer: the strand owner */
     /* Cold. */
-    _Alignas(NRT__CACHELINE) _Atomic uint32_t abandoned; /* runners taken over that have not returned */
+    _Alignas(NRT__CACHELINE) _Atomic bool ring_ready; /* slots allocated (first submit) */
+    uint64_t ring_depth;                                  /* slots it gets */
+    _Atomic uint32_t abandoned; /* runners taken over that have not returned */
     bool leaked;                                         /* an abandoned runner may still touch it */
     nrt__mutex_t fd_lock;
     nrt__fd_waiter_t *fd_waiters;
