@@ -76,6 +76,27 @@ static inline void bench_cpu_relax(void)
 #endif
 }
 
+/* Reads a whole file (exits with a message naming |prog| on failure). */
+static inline void *bench_read_file(const char *prog, const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "%s: cannot open %s\n", prog, path);
+        exit(1);
+    }
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    void *b = malloc(n > 0 ? (size_t)n : 1);
+    if (!b || n <= 0 || fread(b, 1, (size_t)n, f) != (size_t)n) {
+        fprintf(stderr, "%s: cannot read %s\n", prog, path);
+        exit(1);
+    }
+    fclose(f);
+    *size = (size_t)n;
+    return b;
+}
+
 static inline uint64_t bench_now_ns(void)
 {
     struct timespec ts;

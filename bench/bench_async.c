@@ -143,22 +143,10 @@ static nrt_model_t *load_model(const char *name)
         exit(1);
     }
     snprintf(path, sizeof path, "%s/%s.so", dir, name);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "bench_async: cannot open %s: %s\n", path, strerror(errno));
-        exit(1);
-    }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    void *bytes = xmalloc(n > 0 ? (size_t)n : 1);
-    if (fread(bytes, 1, (size_t)n, f) != (size_t)n) {
-        fprintf(stderr, "bench_async: cannot read %s\n", path);
-        exit(1);
-    }
-    fclose(f);
+    size_t n;
+    void *bytes = bench_read_file("bench_async", path, &n);
     nrt_model_t *m = NULL;
-    CHECK(nrt_load(bytes, (size_t)n, 0, -1, &m));
+    CHECK(nrt_load(bytes, n, 0, -1, &m));
     free(bytes);
     return m;
 }

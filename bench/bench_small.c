@@ -101,26 +101,6 @@ static void *xalloc(size_t n)
     return p;
 }
 
-static void *read_file(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "bench_small: cannot open %s: %s\n", path, strerror(errno));
-        exit(1);
-    }
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    void *b = malloc(n > 0 ? (size_t)n : 1);
-    if (!b || n <= 0 || fread(b, 1, (size_t)n, f) != (size_t)n) {
-        fprintf(stderr, "bench_small: cannot read %s\n", path);
-        exit(1);
-    }
-    fclose(f);
-    *size = (size_t)n;
-    return b;
-}
-
 static bool file_exists(const char *p)
 {
     return access(p, R_OK) == 0;
@@ -773,7 +753,7 @@ int main(int argc, char **argv)
     find_model();
 
     size_t nbytes;
-    void *bytes = read_file(O.model_path, &nbytes);
+    void *bytes = bench_read_file("bench_small", O.model_path, &nbytes);
     kernel_open();
     inputs_make();
 
