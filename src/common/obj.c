@@ -55,18 +55,21 @@ void *nrt__obj_create(const nrt__obj_type_t *type)
     if (o)
         free_list[type->kind] = o->reg_next;
     nrt__mutex_unlock(&reg_lock);
-    if (!o) {
+    bool fresh = !o;
+    if (fresh) {
         o = aligned_alloc(NRT__CACHELINE, (type->size + NRT__CACHELINE - 1) & ~(size_t)(NRT__CACHELINE - 1));
         if (!o) {
             LOG_ERROR("out of host memory creating a %s", type->name);
             return NULL;
         }
     }
-    /* The magic goes last: a concurrent check of a stale handle sees either
-     * DEAD or a fully set-up header. */
+    /* Memory is recycled only for the same type, so |type| never changes:
+     * a stale-handle check may read it concurrently. Zero the rest. */
     atomic_store_explicit(&o->magic, 0, memory_order_relaxed);
-    memset((char *)o + sizeof o->magic, 0, type->size - sizeof o->magic);
-    o->type = type;
+    size_t keep = offsetof(nrt__obj_t, type) + sizeof o->type;
+    memset((char *)o + keep, 0, type->size - keep);
+    if (fresh)
+        o->type = type;
     atomic_init(&o->refs, 1);
     atomic_init(&o->released, false);
     atomic_store_explicit(&o->magic, NRT__OBJ_MAGIC, memory_order_release);
@@ -176,6 +179,18 @@ size_t nrt__obj_count(nrt__obj_kind_t kind)
     size_t n = registry_count[kind];
     nrt__mutex_unlock(&reg_lock);
     return n;
+}
+
+void nrt__obj_fork_prepare(void)
+{
+    /* Hold the registry across fork() so the child never inherits a list
+     * caught in the middle of an update. */
+    nrt__mutex_lock(&reg_lock);
+}
+
+void nrt__obj_fork_parent(void)
+{
+    nrt__mutex_unlock(&reg_lock);
 }
 
 void nrt__obj_after_fork(void)

@@ -107,5 +107,8 @@ void nrt__obj_close_all(nrt__obj_kind_t kind);
 /* Live (registered) objects of |kind|: for tests and statistics. */
 size_t nrt__obj_count(nrt__obj_kind_t kind);
 
-/* fork() child: forget the parent's objects (see runtime.c). */
+/* fork() handlers (see runtime.c): prepare locks the registry, parent
+ * unlocks it, the child forgets the parent's objects. */
+void nrt__obj_fork_prepare(void);
+void nrt__obj_fork_parent(void);
 void nrt__obj_after_fork(void);

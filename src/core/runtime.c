@@ -245,7 +245,7 @@ static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
 static void atfork_register(void)
 {
-    pthread_atfork(NULL, NULL, atfork_child);
+    pthread_atfork(nrt__obj_fork_prepare, nrt__obj_fork_parent, atfork_child);
 }
 
 static uint64_t total_queues(const nrtx_config_t *cfg)

@@ -177,8 +177,11 @@ static NRT_STATUS execute_sync(nrt_model_t *model, const nrt_tensor_set_t *input
         st = nrt__queue_submit_inline(q, &op, &seq, &ran);
         if (st != NRT_QUEUE_FULL)
             break;
-        /* The queue is full of async work: wait for its oldest request. */
-        nrt__queue_wait(q, atomic_load_explicit(&q->completed, memory_order_acquire) + 1);
+        /* The queue is full of async work: wait for its oldest request,
+         * unless everything completed meanwhile (then retry at once). */
+        uint64_t next = atomic_load_explicit(&q->completed, memory_order_acquire) + 1;
+        if (next <= nrt__ring_tail(&q->ring))
+            nrt__queue_wait(q, next);
     }
     if (st != NRT_SUCCESS) {
         nrt__op_release(&op);

@@ -7,7 +7,9 @@
  *  - run(op, q, pos): on the strand owner's thread (a pool worker or a
  *    synchronous caller), when every earlier request of the queue has
  *    completed. Returns the request's status, or NRT__OP_PENDING when the
- *    op finishes later: then exactly one call of nrt__queue_complete(q,
+ *    op finishes later (such an op must be cancellable: its run() returns
+ *    quickly, and the watchdog never takes a cancellable op over, so the
+ *    completion stays the op's own): then exactly one call of nrt__queue_complete(q,
  *    pos + 1, status) follows, from any thread (possibly before run
  *    returns), and the queue starts nothing else until it came. An op that
  *    can stop early polls nrt__queue_cancelled(q, pos) and returns

@@ -79,6 +79,11 @@ void nrt__units_destroy(nrt__unit_t units[NRTA_XU_TYPE_NUM])
              * once it returned, nothing keeps the queue alive. */
             if (q->leaked && atomic_load_explicit(&q->abandoned, memory_order_acquire) == 0)
                 q->leaked = false;
+            /* A request still running (no timeout took it over: disabled,
+             * or a copy inside one chunk) will touch the queue when it
+             * returns: keep the queue's memory. */
+            if ((atomic_load_explicit(&q->run_token, memory_order_acquire) & 3) == NRT__RUN_RUNNING)
+                q->leaked = true;
             nrt__queue_fds_flush(q);
             nrt__trace_free(q);
             leaked |= q->leaked;
@@ -341,9 +346,10 @@ void nrt__strand_run(nrt__queue_t *q, unsigned budget, uint64_t linger_ns)
     }
     /* Budget spent: go to the back of the ready list so that other strands
      * get their turn. */
-    /* Release: whoever claims the strand next (a worker, or a poller
-     * helping) sees |head| and everything the strand did. */
-    atomic_store_explicit(&q->state, NRT__STRAND_QUEUED, memory_order_release);
+    /* seq_cst: whoever claims the strand next (a worker, or a poller
+     * helping) sees |head| and everything the strand did (release), and
+     * the store is ordered with the in_ready handshake of run_strand. */
+    atomic_store_explicit(&q->state, NRT__STRAND_QUEUED, memory_order_seq_cst);
     nrt__pool_push(q);
 }
 
@@ -453,6 +459,12 @@ NRT_STATUS nrt__queue_submit_inline(nrt__queue_t *q, const nrt__op_t *op, nrta_s
          * the rest to the pool. */
         for (;;) {
             uint64_t h = q->head;
+            if (h > pos) {
+                /* A worker ran ours before we took the strand: do not run
+                 * other callers' later requests on this thread. */
+                nrt__strand_release(q);
+                return NRT_SUCCESS;
+            }
             nrt__op_t *next = nrt__ring_peek(&q->ring, h);
             if (!next) {
                 /* A request ahead of ours is reserved but not yet

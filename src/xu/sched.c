@@ -37,6 +37,9 @@
 #define MAX_WORKERS 256
 #define STRAND_BUDGET 64          /* requests per turn before yielding */
 #define LINGER_NS 3000ull
+/* A sleeping worker looks again this often even unwoken: a defence in
+ * depth against a lost wake-up, at a negligible idle cost. */
+#define IDLE_RECHECK_NS 200000000ull
 #define MONITOR_TICK_NS 2000000ull
 #define MONITOR_STALL_TICKS 2
 #define MONITOR_LINGER_TICKS 50   /* all-busy-free ticks before it sleeps */
@@ -209,6 +212,10 @@ static void monitor_poke(void)
 
 void nrt__pool_push(nrt__queue_t *q)
 {
+    /* A runner that outlived nrt_close (stuck past every timeout) comes
+     * back to a stopped pool: nothing will run the strand again. */
+    if (NRT__UNLIKELY(atomic_load_explicit(&pool.stop, memory_order_acquire)))
+        return;
     /* seq_cst: see run_strand. An entry still on the list (left stale by a
      * poller that ran the strand, nrt__queue_help) serves again. */
     if (atomic_exchange_explicit(&q->in_ready, true, memory_order_seq_cst))
@@ -305,14 +312,13 @@ static void *worker_main(void *arg)
         /* Sleep until a producer wakes us (eventcount on wake_seq). */
         uint32_t key = atomic_load_explicit(&pool.wake_seq, memory_order_seq_cst);
         atomic_fetch_add_explicit(&pool.sleepers, 1, memory_order_seq_cst);
-        if (!ready_nonempty_sc() && pool_current(gen)) {
-            /* A wake-up counted as "in flight" may have found nobody (its
-             * target saw work and never slept): whoever goes to sleep
-             * clears the flag, so the next producer wakes someone. Any wake
-             * issued after this sees |key| changed or finds us asleep. */
-            atomic_store_explicit(&pool.waking, 0, memory_order_seq_cst);
-            nrt__futex_wait(&pool.wake_seq, key, 0);
-        }
+        /* A wake-up counted as "in flight" may have found nobody (its
+         * target saw work and never slept): whoever goes to sleep clears
+         * the flag before its last look at the list, so a producer whose
+         * CAS still saw the flag set pushed before that look. */
+        atomic_store_explicit(&pool.waking, 0, memory_order_seq_cst);
+        if (!ready_nonempty_sc() && pool_current(gen))
+            nrt__futex_wait(&pool.wake_seq, key, IDLE_RECHECK_NS);
         atomic_fetch_sub_explicit(&pool.sleepers, 1, memory_order_seq_cst);
         /* seq_cst, before we pop again: a producer that still saw a wake
          * in flight relies on our next pop seeing its entry. */

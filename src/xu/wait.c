@@ -33,10 +33,13 @@ void nrt__queue_wait(nrt__queue_t *q, uint64_t num)
         }
         atomic_fetch_add_explicit(&q->nwaiters, NRT__SYNC_WAITER, memory_order_seq_cst);
         for (;;) {
-            uint32_t w = atomic_load_explicit(&q->done_word, memory_order_seq_cst);
-            if (atomic_load_explicit(&q->completed, memory_order_seq_cst) >= num)
+            /* Sleep on the value of |completed| we saw: the publisher
+             * stores done_word before completed, so if it moved on, the
+             * futex value differs and we do not sleep. */
+            uint64_t c = atomic_load_explicit(&q->completed, memory_order_seq_cst);
+            if (c >= num)
                 break;
-            nrt__futex_wait(&q->done_word, w, 0);
+            nrt__futex_wait(&q->done_word, (uint32_t)c, 0);
         }
         atomic_fetch_sub_explicit(&q->nwaiters, NRT__SYNC_WAITER, memory_order_relaxed);
         break;
