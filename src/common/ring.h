@@ -102,6 +102,20 @@ static inline void *nrt__ring_reserve(nrt__ring_t *r, uint64_t *out_pos)
     }
 }
 
+/* Claims exactly position |pos| (the caller's idea of the next one): NULL
+ * when the ring moved on or that slot is not free. For callers that bound
+ * what is outstanding themselves (a depth of one). */
+static inline void *nrt__ring_reserve_at(nrt__ring_t *r, uint64_t pos)
+{
+    if (atomic_load_explicit(nrt__ring_seq(r, pos), memory_order_acquire) != pos)
+        return NULL;
+    uint64_t expected = pos;
+    if (!atomic_compare_exchange_strong_explicit(&r->tail, &expected, pos + 1, memory_order_relaxed,
+                                                 memory_order_relaxed))
+        return NULL;
+    return nrt__ring_payload(r, pos);
+}
+
 /* Makes position |pos| visible to the consumer. */
 static inline void nrt__ring_publish(nrt__ring_t *r, uint64_t pos)
 {

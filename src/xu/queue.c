@@ -412,11 +412,17 @@ static NRT_STATUS reserve(nrt__queue_t *q, const nrt__op_t *op, uint64_t *out_po
     }
     if (NRT__UNLIKELY(atomic_load_explicit(&q->unit->degraded, memory_order_relaxed)))
         return NRT_EXEC_UNIT_UNRECOVERABLE;
-    if (NRT__UNLIKELY(q->cfg.depth_one) &&
-        nrt__ring_tail(&q->ring) != atomic_load_explicit(&q->completed, memory_order_acquire))
-        return NRT_QUEUE_FULL; /* depth 1: see nrt__units_create */
     uint64_t pos;
-    nrt__op_t *slot = nrt__ring_reserve(&q->ring, &pos);
+    nrt__op_t *slot;
+    if (NRT__UNLIKELY(q->cfg.depth_one)) {
+        /* Depth 1 (two slots, see nrt__units_create): claim exactly the
+         * position after the last completed one, so that two producers
+         * racing cannot both get a slot. */
+        pos = atomic_load_explicit(&q->completed, memory_order_acquire);
+        slot = nrt__ring_reserve_at(&q->ring, pos);
+    } else {
+        slot = nrt__ring_reserve(&q->ring, &pos);
+    }
     if (NRT__UNLIKELY(!slot))
         return NRT_QUEUE_FULL;
     memcpy(slot, op, NRT__OP_USED_SIZE(op));
