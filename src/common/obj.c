@@ -16,7 +16,6 @@
 
 static nrt__mutex_t reg_lock = NRT__MUTEX_INITIALIZER;
 static nrt__obj_t *registry[NRT__OBJ_KIND_NUM];
-static size_t registry_count[NRT__OBJ_KIND_NUM];
 static nrt__obj_t *free_list[NRT__OBJ_KIND_NUM]; /* parked memory, by type */
 
 static void reg_add_locked(nrt__obj_t *o)
@@ -29,7 +28,6 @@ static void reg_add_locked(nrt__obj_t *o)
         (*head)->reg_prev = o;
     *head = o;
     o->registered = true;
-    registry_count[o->type->kind]++;
 }
 
 static void reg_del_locked(nrt__obj_t *o)
@@ -45,7 +43,6 @@ static void reg_del_locked(nrt__obj_t *o)
         o->reg_next->reg_prev = o->reg_prev;
     o->reg_prev = o->reg_next = NULL;
     o->registered = false;
-    registry_count[o->type->kind]--;
 }
 
 void *nrt__obj_create(const nrt__obj_type_t *type)
@@ -77,13 +74,6 @@ void *nrt__obj_create(const nrt__obj_type_t *type)
     reg_add_locked(o);
     nrt__mutex_unlock(&reg_lock);
     return o;
-}
-
-bool nrt__obj_alive(const void *h, const nrt__obj_type_t *type)
-{
-    const nrt__obj_t *o = h;
-    return o && atomic_load_explicit(&((nrt__obj_t *)o)->magic, memory_order_acquire) == NRT__OBJ_MAGIC &&
-           o->type == type;
 }
 
 bool nrt__obj_check(const void *h, const nrt__obj_type_t *type, const char *func)
@@ -173,14 +163,6 @@ void nrt__obj_close_all(nrt__obj_kind_t kind)
     nrt__mutex_unlock(&reg_lock);
 }
 
-size_t nrt__obj_count(nrt__obj_kind_t kind)
-{
-    nrt__mutex_lock(&reg_lock);
-    size_t n = registry_count[kind];
-    nrt__mutex_unlock(&reg_lock);
-    return n;
-}
-
 void nrt__obj_fork_prepare(void)
 {
     /* Hold the registry across fork() so the child never inherits a list
@@ -203,7 +185,6 @@ void nrt__obj_after_fork(void)
         for (nrt__obj_t *o = registry[k]; o; o = o->reg_next)
             o->registered = false;
         registry[k] = NULL;
-        registry_count[k] = 0;
     }
 }
 

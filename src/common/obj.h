@@ -82,10 +82,6 @@ void *nrt__obj_create(const nrt__obj_type_t *type);
  * referenced); else logs "<func>: ..." once and returns false. */
 bool nrt__obj_check(const void *h, const nrt__obj_type_t *type, const char *func);
 
-/* Like nrt__obj_check but also accepts a handle the application released
- * while others still hold it (used by internal paths). */
-bool nrt__obj_alive(const void *h, const nrt__obj_type_t *type);
-
 static inline void nrt__obj_retain(void *h)
 {
     /* Relaxed: the caller already holds a reference (IREE's rule). */
@@ -103,9 +99,6 @@ bool nrt__obj_user_release(void *h, const char *func);
  * |kind| and unregisters them all. Objects still referenced by something
  * else (a request stuck past the exec timeout) live on until released. */
 void nrt__obj_close_all(nrt__obj_kind_t kind);
-
-/* Live (registered) objects of |kind|: for tests and statistics. */
-size_t nrt__obj_count(nrt__obj_kind_t kind);
 
 /* fork() handlers (see runtime.c): prepare locks the registry, parent
  * unlocks it, the child forgets the parent's objects. */

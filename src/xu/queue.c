@@ -267,7 +267,8 @@ static bool run_one(nrt__queue_t *q, uint64_t pos, nrt__op_t *op)
                 /* The watchdog takes this request over: wait until it is
                  * done with the tracker, then drop the references (the
                  * kernel no longer runs), free the slot and let go. */
-                while (atomic_load_explicit(&q->run_token, memory_order_acquire) == NRT__RUN_TOKEN(pos, NRT__RUN_TIMED_OUT, false))
+                uint64_t timed_out = NRT__RUN_TOKEN(pos, NRT__RUN_TIMED_OUT, false);
+                while (atomic_load_explicit(&q->run_token, memory_order_acquire) == timed_out)
                     usleep(100);
                 nrt__op_release(op);
                 nrt__ring_free(&q->ring, pos);
@@ -353,6 +354,32 @@ void nrt__strand_run(nrt__queue_t *q, unsigned budget, uint64_t linger_ns)
     nrt__pool_push(q);
 }
 
+/* The calling thread owns the strand (it claimed it from IDLE or QUEUED):
+ * run its requests up to and including number |num|, never beyond (later
+ * requests are the pool's), then let the strand go. Stops early when a
+ * request ahead is reserved but not yet published, or when |num| already
+ * ran elsewhere. Returns true when request |num| ran on this thread and
+ * has completed. */
+static bool run_until(nrt__queue_t *q, uint64_t num)
+{
+    for (;;) {
+        uint64_t h = q->head;
+        if (h >= num)
+            break;
+        nrt__op_t *op = nrt__ring_peek(&q->ring, h);
+        if (!op)
+            break;
+        if (!run_one(q, h, op))
+            return false; /* finishes later / taken over: no longer ours */
+        if (h + 1 == num) {
+            nrt__strand_release(q);
+            return true;
+        }
+    }
+    nrt__strand_release(q);
+    return false;
+}
+
 bool nrt__queue_help(nrt__queue_t *q, uint64_t num)
 {
     if (!q->cfg.help_ns || atomic_load_explicit(&q->state, memory_order_relaxed) != NRT__STRAND_QUEUED)
@@ -366,17 +393,7 @@ bool nrt__queue_help(nrt__queue_t *q, uint64_t num)
     if (!atomic_compare_exchange_strong_explicit(&q->state, &queued, NRT__STRAND_RUNNING, memory_order_seq_cst,
                                                  memory_order_relaxed))
         return false;
-    for (;;) {
-        uint64_t h = q->head;
-        if (h >= num)
-            break; /* ours ran: the rest is the pool's */
-        nrt__op_t *op = nrt__ring_peek(&q->ring, h);
-        if (!op)
-            break;
-        if (!run_one(q, h, op))
-            return true; /* finishes later / taken over: no longer ours */
-    }
-    nrt__strand_release(q);
+    run_until(q, num);
     return true;
 }
 
@@ -457,36 +474,11 @@ NRT_STATUS nrt__queue_submit_inline(nrt__queue_t *q, const nrt__op_t *op, nrta_s
     if (NRT__UNLIKELY(st != NRT_SUCCESS))
         return st;
     *out_seq = nrt__seq_make(q->xu_id, pos + 1);
+    /* When the strand is idle, take it and run our request (and any
+     * published ahead of it) right here; else its owner will run it. */
     uint32_t idle = NRT__STRAND_IDLE;
     if (atomic_compare_exchange_strong_explicit(&q->state, &idle, NRT__STRAND_RUNNING, memory_order_seq_cst,
-                                                memory_order_relaxed)) {
-        /* The strand is ours: run up to and including our request (the
-         * ones ahead of it, if any, were published before ours), then hand
-         * the rest to the pool. */
-        for (;;) {
-            uint64_t h = q->head;
-            if (h > pos) {
-                /* A worker ran ours before we took the strand: do not run
-                 * other callers' later requests on this thread. */
-                nrt__strand_release(q);
-                return NRT_SUCCESS;
-            }
-            nrt__op_t *next = nrt__ring_peek(&q->ring, h);
-            if (!next) {
-                /* A request ahead of ours is reserved but not yet
-                 * published: leave it to the pool. */
-                nrt__strand_release(q);
-                return NRT_SUCCESS;
-            }
-            if (!run_one(q, h, next))
-                return NRT_SUCCESS; /* taken over / pending: wait for it */
-            if (h == pos)
-                break;
-        }
-        nrt__strand_release(q);
-        *out_ran_inline = true;
-        return NRT_SUCCESS;
-    }
-    /* Someone else owns the strand; it will run our request. */
+                                                memory_order_relaxed))
+        *out_ran_inline = run_until(q, pos + 1);
     return NRT_SUCCESS;
 }

@@ -186,18 +186,15 @@ static bool spawn_worker(void)
     return ok;
 }
 
-static void wake_one_worker(void)
-{
-    atomic_fetch_add_explicit(&pool.wake_seq, 1, memory_order_seq_cst);
-    nrt__futex_wake_one(&pool.wake_seq);
-}
-
 /* Wakes a sleeper unless a wake-up is already on its way. */
 static void wake_one_coalesced(void)
 {
     uint32_t zero = 0;
-    if (atomic_compare_exchange_strong_explicit(&pool.waking, &zero, 1, memory_order_seq_cst, memory_order_relaxed))
-        wake_one_worker();
+    if (atomic_compare_exchange_strong_explicit(&pool.waking, &zero, 1, memory_order_seq_cst,
+                                                memory_order_relaxed)) {
+        atomic_fetch_add_explicit(&pool.wake_seq, 1, memory_order_seq_cst);
+        nrt__futex_wake_one(&pool.wake_seq);
+    }
 }
 
 /* All workers busy: make sure the monitor watches. */
@@ -456,8 +453,3 @@ bool nrt__pool_has_ready(void)
     return ready_nonempty_sc();
 }
 
-uint32_t nrt__pool_threads(void)
-{
-    return atomic_load_explicit(&pool.nworkers, memory_order_acquire) +
-           (atomic_load_explicit(&pool.mon_started, memory_order_acquire) ? 1 : 0);
-}

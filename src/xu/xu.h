@@ -133,12 +133,6 @@ void nrt__units_quiesce(nrt__unit_t units[NRTA_XU_TYPE_NUM], uint64_t deadline_n
 /* Looks up the queue (logs + NRT_INVALID on a bad xu/queue). */
 NRT_STATUS nrt__queue_get(uint32_t lnc, nrta_xu_t xu, int queue, const char *func, nrt__queue_t **out);
 
-enum {
-    /* Run the request on the calling thread when the strand is idle (a
-     * synchronous call): *out_claimed tells whether it did. */
-    NRT__SUBMIT_INLINE = 1u << 0,
-};
-
 /* Submits |op| (references already taken; on failure the caller releases
  * them with nrt__op_release). Returns NRT_SUCCESS, NRT_QUEUE_FULL or
  * NRT_EXEC_UNIT_UNRECOVERABLE. */
@@ -211,8 +205,6 @@ void nrt__pool_stop(void);
 void nrt__pool_push(nrt__queue_t *q);
 /* True when strands wait on the ready list. */
 bool nrt__pool_has_ready(void);
-/* Threads the pool runs now (workers + monitor). */
-uint32_t nrt__pool_threads(void);
 
 /*===------------------------------------------------------------------===*/
 /* Waits and completion fds (wait.c)                                      */
