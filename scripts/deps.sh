@@ -3,7 +3,7 @@
 # Usage: scripts/deps.sh   (as root, or with sudo available)
 set -euo pipefail
 
-pkgs=(build-essential cmake clang libclang-rt-14-dev libopenblas-dev pkg-config valgrind
+pkgs=(build-essential cmake clang libclang-rt-14-dev libopenblas-dev pkg-config valgrind libfabric-dev libfabric-bin iproute2
       ocl-icd-opencl-dev opencl-headers pocl-opencl-icd)
 missing=()
 for p in "${pkgs[@]}"; do

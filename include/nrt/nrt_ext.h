@@ -150,6 +150,29 @@ NRT_STATUS nrtx_get_queue_stats(uint32_t lnc, nrta_xu_t xu, int queue, nrtx_queu
  * visible cores: out[i] for logical core i, for i < min(n, count). */
 NRT_STATUS nrtx_get_visible_cores(uint32_t *out, uint32_t n, uint32_t *count);
 
+/*===------------------------------------------------------------------===*/
+/* Async send/receive: what a communicator is doing                       */
+/*===------------------------------------------------------------------===*/
+
+struct nrt_async_sendrecv_comm;
+
+typedef struct nrtx_sendrecv_comm_info {
+    /* The data path, once connected: "local" (cores of one process),
+     * "shm" (libfabric shm, processes of one host) or "tcp;ofi_rxm"
+     * (libfabric over TCP); "" while connecting. */
+    char transport[32];
+    char peer[80];        /* "<peer ip>/lnc <peer lnc>", as given to connect/accept */
+    bool is_send;         /* made by connect (true) or accept (false) */
+    bool connected;       /* test_comm would report done */
+    bool failed;          /* failed for good (peer gone, timeout, injected fault) */
+    uint32_t pending;     /* requests posted and not yet reported done */
+    uint64_t bytes;       /* payload bytes of the transfers completed so far */
+} nrtx_sendrecv_comm_info_t;
+
+/* Fills |info| for |comm|. Never blocks. NRT_INVALID_HANDLE for a stale or
+ * wrong handle, NRT_INVALID for a NULL |info|. */
+NRT_STATUS nrtx_async_sendrecv_comm_info(struct nrt_async_sendrecv_comm *comm, nrtx_sendrecv_comm_info_t *info);
+
 #ifdef __cplusplus
 }
 #endif

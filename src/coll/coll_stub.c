@@ -1,5 +1,5 @@
 /*
- * src/coll/coll_stub.c - collectives and async send/receive entry points.
+ * src/coll/coll_stub.c - collectives entry points.
  *
  * These features arrive in later work; until then every entry point
  * checks its arguments, logs one line saying the feature is not available
@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "core/core.h"
-#include "nrt/nrt_async_sendrecv.h"
 #include "nrt/nrt_experimental.h"
 
 #define NOT_YET(what)                                                          \
@@ -19,8 +18,6 @@
         return NRT_FAILURE;                                                    \
     } while (0)
 
-#define SENDRECV_MAX_COMMS 64
-#define SENDRECV_MAX_PENDING 256
 
 NRT_API NRT_STATUS nrt_build_global_comm(int32_t vnc, uint32_t g_device_id, uint32_t g_device_count)
 {
@@ -97,111 +94,4 @@ NRT_API NRT_STATUS nrta_cc_schedule(nrt_cc_context_t **cc_ctx, int queue, nrta_e
     CHECK_NOT_NULL(req_sequence);
     CHECK_ARG(queue == 0, NRT_INVALID, "queue %d does not exist on unit COLLECTIVES (only 0)", queue);
     NOT_YET("nrta_cc_schedule (async collectives)");
-}
-
-NRT_API NRT_STATUS nrt_async_sendrecv_get_max_num_communicators_per_lnc(int *num)
-{
-    CHECK_NOT_NULL(num);
-    *num = SENDRECV_MAX_COMMS;
-    return NRT_SUCCESS;
-}
-
-NRT_API NRT_STATUS nrt_async_sendrecv_get_max_num_pending_request(int *num)
-{
-    CHECK_NOT_NULL(num);
-    *num = SENDRECV_MAX_PENDING;
-    return NRT_SUCCESS;
-}
-
-NRT_API NRT_STATUS nrt_async_sendrecv_init(int lnc)
-{
-    CHECK_RUNNING();
-    CHECK_CORE(lnc);
-    NOT_YET("async send/receive (nrt_async_sendrecv_init)");
-}
-
-NRT_API NRT_STATUS nrt_async_sendrecv_close(int lnc)
-{
-    CHECK_RUNNING();
-    CHECK_CORE(lnc);
-    NOT_YET("async send/receive (nrt_async_sendrecv_close)");
-}
-
-NRT_API NRT_STATUS nrt_async_sendrecv_connect(const char *peer_ip, int peer_lnc, int lnc,
-                                              nrt_async_sendrecv_comm_t **send_comm)
-{
-    CHECK_RUNNING();
-    CHECK_NOT_NULL(send_comm);
-    *send_comm = NULL;
-    CHECK_NOT_NULL(peer_ip);
-    CHECK_ARG(peer_lnc >= 0, NRT_INVALID, "peer_lnc %d is negative", peer_lnc);
-    CHECK_CORE(lnc);
-    NOT_YET("async send/receive (nrt_async_sendrecv_connect)");
-}
-
-NRT_API NRT_STATUS nrt_async_sendrecv_accept(const char *peer_ip, int peer_lnc, int lnc,
-                                             nrt_async_sendrecv_comm_t **recv_comm)
-{
-    CHECK_RUNNING();
-    CHECK_NOT_NULL(recv_comm);
-    *recv_comm = NULL;
-    CHECK_NOT_NULL(peer_ip);
-    CHECK_ARG(peer_lnc >= 0, NRT_INVALID, "peer_lnc %d is negative", peer_lnc);
-    CHECK_CORE(lnc);
-    NOT_YET("async send/receive (nrt_async_sendrecv_accept)");
-}
-
-NRT_API NRT_STATUS nrt_async_sendrecv_test_comm(nrt_async_sendrecv_comm_t *comm, bool *done)
-{
-    CHECK_RUNNING();
-    CHECK_NOT_NULL(done);
-    *done = false;
-    CHECK_ARG(comm != NULL, NRT_INVALID_HANDLE, "communicator is NULL");
-    NOT_YET("async send/receive (nrt_async_sendrecv_test_comm)");
-}
-
-NRT_API NRT_STATUS nrt_async_sendrecv_send_tensor(nrt_tensor_t *tensor, size_t offset, size_t length,
-                                                  nrt_async_sendrecv_comm_t *send_comm,
-                                                  nrt_async_sendrecv_request_t **request)
-{
-    (void)offset;
-    (void)length;
-    CHECK_RUNNING();
-    CHECK_NOT_NULL(request);
-    *request = NULL;
-    CHECK_NOT_NULL(tensor);
-    CHECK_ARG(send_comm != NULL, NRT_INVALID_HANDLE, "communicator is NULL");
-    NOT_YET("async send/receive (nrt_async_sendrecv_send_tensor)");
-}
-
-NRT_API NRT_STATUS nrt_async_sendrecv_recv_tensor(nrt_tensor_t *tensor, size_t offset, size_t length,
-                                                  nrt_async_sendrecv_comm_t *recv_comm,
-                                                  nrt_async_sendrecv_request_t **request)
-{
-    (void)offset;
-    (void)length;
-    CHECK_RUNNING();
-    CHECK_NOT_NULL(request);
-    *request = NULL;
-    CHECK_NOT_NULL(tensor);
-    CHECK_ARG(recv_comm != NULL, NRT_INVALID_HANDLE, "communicator is NULL");
-    NOT_YET("async send/receive (nrt_async_sendrecv_recv_tensor)");
-}
-
-NRT_API NRT_STATUS nrt_async_sendrecv_test_request(nrt_async_sendrecv_request_t *request, bool *done, size_t *size)
-{
-    CHECK_RUNNING();
-    CHECK_NOT_NULL(done);
-    CHECK_NOT_NULL(size);
-    *done = false;
-    *size = 0;
-    CHECK_ARG(request != NULL, NRT_INVALID_HANDLE, "request is NULL");
-    NOT_YET("async send/receive (nrt_async_sendrecv_test_request)");
-}
-
-NRT_API NRT_STATUS nrt_async_sendrecv_flush(int lnc)
-{
-    CHECK_RUNNING();
-    CHECK_CORE(lnc);
-    NOT_YET("async send/receive (nrt_async_sendrecv_flush)");
 }

@@ -99,3 +99,4 @@ NRT_STATUS nrt__cores_from_env(uint32_t *phys, uint32_t *count, uint32_t *total)
 void nrt__tracker_close_all(void);
 void nrt__tensor_close_all(void);
 void nrt__model_close_all(void);
+void nrt__sr_close_all(void); /* src/sendrecv/sr_api.c */

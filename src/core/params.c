@@ -137,6 +137,17 @@ static void format_value(nrt__param_id_t id, char *buf, size_t cap)
     case NRT__P_OPENNRT_TRACE: nrt__strlcpy(buf, nrt__rt.trace_path, cap); return;
     case NRT__P_OPENNRT_FAULT: nrt__strlcpy(buf, snap.fault, cap); return;
     case NRT__P_OPENNRT_SCALE_PASSES: return; /* read by the model, not by us */
+    case NRT__P_NEURON_RT_ASYNC_SENDRECV_BOOTSTRAP_PORT:
+    case NRT__P_NEURON_RT_ASYNC_SENDRECV_EXPERIMENTAL_ENABLED:
+    case NRT__P_OPENNRT_SR_CONNECT_TIMEOUT_MS:
+    case NRT__P_OPENNRT_SR_PEER_TIMEOUT_MS:
+    case NRT__P_OPENNRT_SR_TRANSPORT:
+    case NRT__P_OPENNRT_SR_SPIN_US: {
+        /* Read by nrt_async_sendrecv_init: what it will use. */
+        const char *e = getenv(nrt__params[id].name);
+        nrt__strlcpy(buf, e && *e ? e : nrt__params[id].def, cap);
+        return;
+    }
     case NRT__P_COUNT: return;
     }
     snprintf(buf, cap, "%llu", (unsigned long long)u);

@@ -73,6 +73,22 @@
       "record a timeline of every request and write it to this file (Chrome trace JSON) at `nrt_close`")               \
     X(OPENNRT_FAULT, STRING, 0, 0, "unset", FAULT,                                                                     \
       "fault-injection rules, e.g. `xu=compute,seq=5,status=1004;xu=write,prob=0.01,seed=7` (docs/CONFIG.md)")         \
+    X(NEURON_RT_ASYNC_SENDRECV_BOOTSTRAP_PORT, INT, 1, 65535, "45645", SENDRECV,                                     \
+      "async send/recv: the TCP port of each host's rendezvous (one process per host serves it; the same on "       \
+      "every host)")                                                                                                 \
+    X(NEURON_RT_ASYNC_SENDRECV_EXPERIMENTAL_ENABLED, INT, 0, 1, "unset", SENDRECV,                                  \
+      "accepted for compatibility with the Neuron runtime; async send/recv works without it")                       \
+    X(OPENNRT_SR_CONNECT_TIMEOUT_MS, INT, 1, UINT32_MAX, "30000", SENDRECV,                                          \
+      "async send/recv: a communicator not connected after this many milliseconds fails and "                       \
+      "`nrt_async_sendrecv_test_comm` returns `NRT_TIMEOUT`")                                                         \
+    X(OPENNRT_SR_PEER_TIMEOUT_MS, INT, 100, 3600000, "1500", SENDRECV,                                               \
+      "async send/recv: a peer host that stops answering (TCP keep-alive) fails its communicators after about "     \
+      "this long; a peer process that dies is noticed at once")                                                      \
+    X(OPENNRT_SR_TRANSPORT, STRING, 0, 0, "auto", SENDRECV,                                                          \
+      "async send/recv path between processes: `auto` (shm on one host, tcp between hosts), `tcp` or `shm`; "       \
+      "cores of one process copy directly under `auto`")                                                             \
+    X(OPENNRT_SR_SPIN_US, INT, 0, 1000000, "50", SENDRECV,                                                           \
+      "async send/recv: microseconds a core's progress thread polls after the last completion before it naps")      \
     X(OPENNRT_SCALE_PASSES, INT, 1, 999, "1", MODEL,                                                                   \
       "example `scale` model only: repeat its pass N times")
 
@@ -89,6 +105,7 @@ typedef enum {
     NRT__PARAM_BY_LOG,
     NRT__PARAM_BY_FAULT,
     NRT__PARAM_BY_MODEL,
+    NRT__PARAM_BY_SENDRECV, /* read at nrt_async_sendrecv_init */
 } nrt__param_reader_t;
 
 typedef struct nrt__param_def {

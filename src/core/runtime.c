@@ -340,6 +340,7 @@ NRT_API void nrt_close(void)
      * an object, and nothing on that path may wait for this lock. */
     atomic_store_explicit(&nrt__rt.state, NRT__RT_CLOSING, memory_order_release);
     nrt__mutex_unlock(&nrt__rt.lock);
+    nrt__sr_close_all(); /* send/recv first: its transfers hold tensors */
     uint64_t budget = nrt__rt.exec_timeout_ns ? nrt__rt.exec_timeout_ns : 30000000000ull;
     uint64_t deadline = nrt__now_ns() + budget;
     for (uint32_t i = 0; i < nrt__rt.cfg.num_cores; i++)
@@ -349,6 +350,7 @@ NRT_API void nrt_close(void)
     if (nrt__rt.trace_path[0] && nrt__trace_write_file(nrt__rt.trace_path) == NRT_SUCCESS)
         LOG_INFO("trace written to %s", nrt__rt.trace_path);
     atomic_store_explicit(&nrt__trace_on, false, memory_order_relaxed);
+    nrt__sr_trace_reset();
     nrt__mutex_lock(&nrt__rt.lock);
     destroy_cores(nrt__rt.cfg.num_cores);
     nrt__tracker_close_all();

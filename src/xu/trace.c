@@ -119,6 +119,7 @@ NRT_STATUS nrt__trace_write_file(const char *path)
     }
     emit_ctx_t ctx = {f, UINT64_MAX, true};
     for_each_record(&ctx, min_time);
+    nrt__sr_trace_min(&ctx.t0);
     bool first = true;
     fputs("{\"displayTimeUnit\":\"ns\",\"otherData\":{\"runtime\":\"OpenNRT " NRTX_VERSION_STRING "\"},"
           "\"traceEvents\":[",
@@ -148,6 +149,7 @@ NRT_STATUS nrt__trace_write_file(const char *path)
     }
     ctx.first = first;
     for_each_record(&ctx, emit_event);
+    nrt__sr_trace_emit(f, ctx.t0, &ctx.first);
     fputs("\n]}\n", f);
     if (fclose(f) != 0) {
         LOG_ERROR("error writing trace file '%s'", path);

@@ -31,6 +31,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -252,6 +253,10 @@ void nrt__trace_record(nrt__queue_t *q, const nrt__op_t *op, uint64_t num, uint6
                        NRT_STATUS st);
 void nrt__trace_free(nrt__queue_t *q);
 NRT_STATUS nrt__trace_write_file(const char *path);
+/* Send/recv transfers (src/sendrecv/sr_trace.c). */
+void nrt__sr_trace_min(uint64_t *t0);
+void nrt__sr_trace_emit(FILE *f, uint64_t t0, bool *first);
+void nrt__sr_trace_reset(void);
 
 /*===------------------------------------------------------------------===*/
 /* Watchdog (watchdog.c)                                                  */

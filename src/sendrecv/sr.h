@@ -1,0 +1,184 @@
+/*
+ * src/sendrecv/sr.h - async send/receive between logical cores (internal).
+ *
+ * Three parts:
+ *   sr_api.c   the public nrt_async_sendrecv_* functions: argument checks,
+ *              the per-core state, communicator and request objects;
+ *   sr_ctl.c   the control plane, one thread per process: the host's
+ *              rendezvous (one process per host serves the bootstrap port,
+ *              elected through an abstract Unix socket), the connection
+ *              handshakes, and liveness (each communicator keeps its TCP
+ *              control connection; its end means the peer is gone);
+ *   sr_data.c  the data plane: the protocol over the transport layer
+ *              (src/net/net.h), the direct path between cores of one
+ *              process, and one progress thread per core.
+ *
+ * Protocol (fabric paths). Every communicator has an id on its core (slot
+ * and generation); both sides learn the other's in the handshake. The n-th
+ * send of a communicator is a tagged message DATA|peer_id|n; the n-th
+ * receive is posted with that tag, so transfers match in posting order
+ * whatever the timing. A receiver answers each receive with an ACK|id|n
+ * message carrying {status, bytes}: libfabric tells only the receiver that
+ * a message was truncated, so a send completes when its data went out and
+ * its ack came back, and fails when the receive was shorter.
+ *
+ * References held on a request: the application's (until test_request
+ * reports done), the communicator's in-flight slot (until it completes or
+ * fails), and one per posted fabric operation (until libfabric reports it,
+ * or the endpoint is closed): a failed send whose data libfabric still
+ * holds keeps its tensor storage alive until then.
+ */
+#pragma once
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "common/lock.h"
+#include "common/obj.h"
+#include "core/core.h"
+#include "net/net.h"
+#include "nrt/nrt_async_sendrecv.h"
+#include "nrt/nrt_ext.h"
+#include "tensor/tensor.h"
+
+#define NRT__SR_MAX_COMMS 64     /* per logical core (documented) */
+#define NRT__SR_MAX_PENDING 128  /* per communicator (the Neuron runtime's) */
+#define NRT__SR_SLOTS 256        /* in-flight slots, > 2 * MAX_PENDING not needed: > MAX_PENDING */
+#define NRT__SR_INLINE_COPY (64u << 10) /* local path: copies up to this size run in the poster */
+
+typedef enum { NRT__SR_LOCAL = 0, NRT__SR_SHM = 1, NRT__SR_TCP = 2 } nrt__sr_path_t;
+
+/* Transport choice (OPENNRT_SR_TRANSPORT). */
+typedef enum { NRT__SR_WANT_AUTO = 0, NRT__SR_WANT_TCP, NRT__SR_WANT_SHM } nrt__sr_want_t;
+
+enum { NRT__SR_CONNECTING = 0, NRT__SR_CONNECTED = 1, NRT__SR_FAILED = 2 };
+
+typedef struct nrt__sr_core nrt__sr_core_t;
+typedef struct nrt_async_sendrecv_request nrt__sr_req_t;
+typedef struct nrt_async_sendrecv_comm nrt__sr_comm_t;
+
+struct nrt_async_sendrecv_comm {
+    nrt__obj_t obj;
+    nrt__sr_core_t *core;
+    uint32_t id;            /* slot | gen << 10, in tags */
+    bool is_send;
+    char peer_ip[64];
+    int peer_lnc;
+    struct sockaddr_storage peer_sa; /* the peer host (port unused) */
+    _Atomic int state;      /* NRT__SR_CONNECTING / CONNECTED / FAILED */
+    _Atomic bool tested;    /* test_comm reported connected */
+    NRT_STATUS fail_status; /* set before state becomes FAILED */
+    uint64_t deadline_ns;   /* connecting: when test_comm says NRT_TIMEOUT */
+
+    /* Set by the handshake, before state becomes CONNECTED. */
+    nrt__sr_path_t path;
+    nrt__net_ep_t *ep;
+    nrt__net_addr_t peer_addr;
+    uint32_t peer_id;
+    nrt__sr_comm_t *local_peer; /* LOCAL: the other side (a reference) */
+    int peer_pid;
+    char peer_shm[NRT__NET_ADDR_MAX]; /* SHM: the peer's endpoint name */
+
+    _Atomic uint64_t next_seq;
+    _Atomic uint32_t pending;   /* posted, not yet reported done by test */
+    _Atomic uint64_t bytes;
+    _Atomic(nrt__sr_req_t *) inflight[NRT__SR_SLOTS];
+    _Atomic(nrt__sr_req_t *) cells[NRT__SR_SLOTS]; /* LOCAL receiver: the first of a pair to arrive */
+    uint32_t trace_track;
+    uint64_t order;             /* creation order: accepts match first-come */
+    bool matched;               /* accept: a HELLO was matched to it */
+};
+
+struct nrt_async_sendrecv_request {
+    nrt__obj_t obj;
+    nrt__sr_comm_t *comm; /* a reference */
+    nrt__storage_t *st;   /* a reference */
+    char *buf;
+    size_t len;
+    uint64_t seq;
+    bool is_send;
+    _Atomic int done;     /* 0 pending, 1 finished (status, size set) */
+    _Atomic int parts;    /* fabric sends: data out + ack in */
+    NRT_STATUS status;
+    size_t size;
+    uint64_t t_post;
+    nrt__net_op_t data_op, ack_op;
+    struct nrt__sr_ack {
+        uint32_t status; /* 0: ok, 1: the receive was shorter than the send */
+        uint32_t magic;
+        uint64_t len;    /* bytes the receiver got (or posted, when short) */
+    } ack;
+    nrt__sr_req_t *next; /* retry / copy lists */
+    uint8_t retry;       /* which posts still need doing (SR_RETRY_*) */
+    nrt__sr_req_t *pair; /* LOCAL: the matched send, on the receive */
+};
+
+struct nrt__sr_core {
+    int lnc;   /* absolute id */
+    int vnc;   /* visible index in this process */
+    uint32_t gen;
+    nrt__net_ep_t *_Atomic eps[NRT__NET_KIND_NUM];
+    nrt__mutex_t lock;     /* comm table, retry/copy lists (see docs/INTERNALS.md) */
+    nrt__sr_comm_t *comms[NRT__SR_MAX_COMMS];
+    uint8_t comm_gen[NRT__SR_MAX_COMMS];
+    uint32_t ncomms;
+    nrt__sr_req_t *retry_head;            /* posts refused with "try again" (acks too) */
+    nrt__sr_req_t *copy_head, *copy_tail; /* LOCAL copies too large to run inline */
+    _Atomic bool has_deferred;            /* either list is non-empty */
+    _Atomic int acks_out;                 /* acknowledgements posted, not yet sent */
+
+    /* Progress. */
+    pthread_t thread;
+    bool thread_started;
+    _Atomic bool stop;
+    _Atomic bool progressing; /* one poller at a time */
+    _Atomic int active;       /* fabric ops posted + deferred work */
+    _Atomic bool sleeping;
+    _Atomic bool wake_pending;
+    int wake_fd;
+    _Atomic uint64_t app_poll_ns;
+    uint64_t spin_ns;
+};
+
+/* Settings read at init. */
+typedef struct nrt__sr_cfg {
+    uint16_t boot_port;
+    uint64_t connect_timeout_ns;
+    uint64_t peer_timeout_ms;
+    nrt__sr_want_t want;
+    uint64_t spin_ns;
+} nrt__sr_cfg_t;
+
+extern nrt__sr_cfg_t nrt__sr_cfg;
+extern const nrt__obj_type_t nrt__sr_comm_type, nrt__sr_req_type;
+
+/* sr_trace.c: transfers in the timeline trace. */
+bool nrt__sr_trace_on(void);
+void nrt__sr_trace(const nrt__sr_req_t *req);
+
+/* sr_api.c */
+nrt__sr_core_t *nrt__sr_core_get(int lnc); /* the initialized core, or NULL */
+void nrt__sr_close_all(void);              /* nrt_close */
+
+/* sr_ctl.c: the control plane. */
+NRT_STATUS nrt__sr_ctl_register(nrt__sr_core_t *core);   /* start the thread, claim lnc on this host */
+void nrt__sr_ctl_unregister(nrt__sr_core_t *core);       /* drop every control connection of the core */
+void nrt__sr_ctl_add_comm(nrt__sr_comm_t *comm);         /* start connecting / accepting */
+void nrt__sr_ctl_shutdown(void);                         /* last core closed or nrt_close */
+bool nrt__sr_same_host_id(const uint8_t id[16]);
+
+/* sr_data.c: the data plane. */
+NRT_STATUS nrt__sr_core_start(nrt__sr_core_t *core); /* endpoints + progress thread */
+void nrt__sr_core_stop(nrt__sr_core_t *core);
+void nrt__sr_core_drain(nrt__sr_core_t *core, uint64_t budget_ns); /* let acknowledgements go out */
+nrt__net_ep_t *nrt__sr_core_ep(nrt__sr_core_t *core, nrt__net_kind_t kind); /* opened on first use */
+NRT_STATUS nrt__sr_post(nrt__sr_req_t *req);
+void nrt__sr_progress(nrt__sr_core_t *core); /* one pass if nobody else is polling */
+void nrt__sr_comm_fail(nrt__sr_comm_t *comm, NRT_STATUS st, const char *why);
+void nrt__sr_comm_connected(nrt__sr_comm_t *comm); /* publish CONNECTED, wake */
+void nrt__sr_comm_teardown(nrt__sr_comm_t *comm);  /* destroy path: drop cells, peer */
+void nrt__sr_wake(nrt__sr_core_t *core);

@@ -1,0 +1,650 @@
+/*
+ * src/sendrecv/sr_data.c - the send/recv data plane: the protocol over
+ * the transport layer, the direct path between cores of one process, and
+ * the progress thread of each core (see sr.h for the protocol).
+ *
+ * Progress. libfabric's tcp and shm providers move data only inside
+ * fi_cq_read. Each core has a thread that reads its queues while anything
+ * is posted: it spins OPENNRT_SR_SPIN_US after the last completion, then
+ * naps (on the CQ's file descriptor where the provider has one, else with a
+ * timeout growing from 50 us to 2 ms), and sleeps on an eventfd when
+ * nothing is posted: an idle core burns no CPU. An application thread that
+ * calls test_request polls too (one poller at a time, a try-flag); while it
+ * does, the progress thread only naps, so that on a small machine the
+ * application's own polling is not fought by a spinning helper.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sendrecv/sr.h"
+#include "xu/xu.h"
+
+#define SR_TAG_ACK (1ull << 63)
+#define SR_TAG_ID_SHIFT 48
+#define SR_TAG_SEQ_MASK ((1ull << SR_TAG_ID_SHIFT) - 1)
+#define SR_ACK_MAGIC 0x4b434153u /* "SACK" */
+
+enum { SR_RETRY_ACK_RECV = 1, SR_RETRY_DATA = 2, SR_RETRY_ACK_SEND = 4 };
+
+static inline uint64_t sr_tag(bool ack, uint32_t id, uint64_t seq)
+{
+    return (ack ? SR_TAG_ACK : 0) | ((uint64_t)(id & 0x7fff) << SR_TAG_ID_SHIFT) | (seq & SR_TAG_SEQ_MASK);
+}
+
+void nrt__sr_wake(nrt__sr_core_t *core)
+{
+    /* libuv's coalesced wake: one eventfd write per sleep. */
+    if (atomic_load_explicit(&core->sleeping, memory_order_seq_cst) &&
+        !atomic_exchange_explicit(&core->wake_pending, true, memory_order_acq_rel)) {
+        uint64_t one = 1;
+        ssize_t r = write(core->wake_fd, &one, sizeof(one));
+        (void)r;
+    }
+}
+
+static void defer_set(nrt__sr_core_t *core)
+{
+    atomic_store_explicit(&core->has_deferred, true, memory_order_release);
+}
+
+/*===------------------------------------------------------------------===*/
+/* Finishing a request                                                    */
+/*===------------------------------------------------------------------===*/
+
+static bool req_finish(nrt__sr_req_t *req, NRT_STATUS st, size_t size)
+{
+    /* First outcome wins: claimed by swapping |parts| to -1 (fabric sends
+     * count their parts down from 2; everything else starts at 0). */
+    if (atomic_exchange_explicit(&req->parts, -1, memory_order_acq_rel) == -1)
+        return false;
+    nrt__sr_comm_t *comm = req->comm;
+    req->status = st;
+    req->size = st == NRT_SUCCESS ? size : 0;
+    if (st == NRT_SUCCESS)
+        atomic_fetch_add_explicit(&comm->bytes, size, memory_order_relaxed);
+    nrt__sr_trace(req);
+    /* Release: test_request reads status and size after seeing done. */
+    atomic_store_explicit(&req->done, 1, memory_order_release);
+    /* Give back the in-flight slot's reference, if nobody took it yet. */
+    nrt__sr_req_t *mine = req;
+    if (atomic_compare_exchange_strong_explicit(&comm->inflight[req->seq % NRT__SR_SLOTS], &mine, NULL,
+                                                memory_order_acq_rel, memory_order_relaxed))
+        nrt__obj_release(req);
+    return true;
+}
+
+/* A part of a fabric send (its data, or its ack) ended well. */
+static void req_part_ok(nrt__sr_req_t *req, size_t size)
+{
+    int p = atomic_load_explicit(&req->parts, memory_order_acquire);
+    while (p > 0) {
+        if (atomic_compare_exchange_weak_explicit(&req->parts, &p, p - 1, memory_order_acq_rel,
+                                                  memory_order_acquire)) {
+            if (p == 1) /* both parts in (parts is 0: claimable) */
+                req_finish(req, NRT_SUCCESS, size);
+            return;
+        }
+    }
+}
+
+/*===------------------------------------------------------------------===*/
+/* Fabric paths                                                           */
+/*===------------------------------------------------------------------===*/
+
+static void op_end(nrt__sr_req_t *req)
+{
+    atomic_fetch_sub_explicit(&req->comm->core->active, 1, memory_order_relaxed);
+    nrt__obj_release(req);
+}
+
+static NRT_STATUS fabric_post(nrt__sr_req_t *req);
+static void defer_retry(nrt__sr_req_t *req);
+
+/* The receiver's answer to a transfer: {status, bytes}, sent from the
+ * request's own ack buffer (kept alive by the op's reference). */
+static void send_ack(nrt__sr_req_t *req, uint32_t status, uint64_t len)
+{
+    req->ack = (struct nrt__sr_ack){.status = status, .magic = SR_ACK_MAGIC, .len = len};
+    req->retry = SR_RETRY_ACK_SEND;
+    NRT_STATUS st = fabric_post(req);
+    if (st == NRT_QUEUE_FULL)
+        defer_retry(req);
+    else if (st != NRT_SUCCESS)
+        nrt__sr_comm_fail(req->comm, NRT_FAILURE, "could not answer the sender");
+}
+
+static void ack_sent(nrt__net_op_t *op, NRT_STATUS st, size_t len)
+{
+    (void)st;
+    (void)len;
+    nrt__sr_req_t *req = (nrt__sr_req_t *)((char *)op - offsetof(nrt__sr_req_t, ack_op));
+    atomic_fetch_sub_explicit(&req->comm->core->acks_out, 1, memory_order_relaxed);
+    op_end(req);
+}
+
+static void recv_data_done(nrt__net_op_t *op, NRT_STATUS st, size_t len)
+{
+    nrt__sr_req_t *req = (nrt__sr_req_t *)((char *)op - offsetof(nrt__sr_req_t, data_op));
+    nrt__sr_comm_t *comm = req->comm;
+    if (st == NRT_SUCCESS) {
+        req_finish(req, NRT_SUCCESS, len);
+        send_ack(req, 0, len);
+    } else if (atomic_load_explicit(&comm->state, memory_order_acquire) != NRT__SR_FAILED) {
+        /* Truncated (the send was longer) or failed in the provider. */
+        LOG_ERROR("nrt_async_sendrecv: receive #%llu of %zu bytes from %s/lnc %d failed: %s",
+                  (unsigned long long)req->seq, req->len, comm->peer_ip, comm->peer_lnc,
+                  len >= req->len ? "the matching send is longer than the receive" : "transport error");
+        req_finish(req, NRT_FAILURE, 0);
+        send_ack(req, 1, req->len);
+    } else {
+        req_finish(req, comm->fail_status, 0);
+    }
+    op_end(req);
+}
+
+static void send_data_done(nrt__net_op_t *op, NRT_STATUS st, size_t len)
+{
+    (void)len;
+    nrt__sr_req_t *req = (nrt__sr_req_t *)((char *)op - offsetof(nrt__sr_req_t, data_op));
+    if (st == NRT_SUCCESS)
+        req_part_ok(req, req->len);
+    else
+        req_finish(req, st == NRT_TIMEOUT ? st : NRT_FAILURE, 0);
+    op_end(req);
+}
+
+static void send_ack_done(nrt__net_op_t *op, NRT_STATUS st, size_t len)
+{
+    nrt__sr_req_t *req = (nrt__sr_req_t *)((char *)op - offsetof(nrt__sr_req_t, ack_op));
+    nrt__sr_comm_t *comm = req->comm;
+    if (st != NRT_SUCCESS || len != sizeof(req->ack) || req->ack.magic != SR_ACK_MAGIC) {
+        req_finish(req, st == NRT_SUCCESS ? NRT_FAILURE : (comm->fail_status ? comm->fail_status : NRT_FAILURE), 0);
+    } else if (req->ack.status != 0) {
+        LOG_ERROR("nrt_async_sendrecv: send #%llu of %zu bytes to %s/lnc %d failed: the matching receive "
+                  "is shorter (%llu bytes)",
+                  (unsigned long long)req->seq, req->len, comm->peer_ip, comm->peer_lnc,
+                  (unsigned long long)req->ack.len);
+        req_finish(req, NRT_FAILURE, 0);
+    } else {
+        req_part_ok(req, req->len);
+    }
+    op_end(req);
+}
+
+/* Posts what |req| still needs; QUEUE_FULL leaves the rest in req->retry. */
+static NRT_STATUS fabric_post(nrt__sr_req_t *req)
+{
+    nrt__sr_comm_t *comm = req->comm;
+    nrt__sr_core_t *core = comm->core;
+    NRT_STATUS st;
+    if (req->retry & SR_RETRY_ACK_RECV) {
+        nrt__obj_retain(req);
+        atomic_fetch_add_explicit(&core->active, 1, memory_order_relaxed);
+        req->ack_op.done = send_ack_done;
+        st = nrt__net_post_recv(comm->ep, &req->ack, sizeof(req->ack), sr_tag(true, comm->id, req->seq),
+                                &req->ack_op);
+        if (st != NRT_SUCCESS) {
+            atomic_fetch_sub_explicit(&core->active, 1, memory_order_relaxed);
+            nrt__obj_release(req);
+            return st;
+        }
+        req->retry &= (uint8_t)~SR_RETRY_ACK_RECV;
+    }
+    if (req->retry & SR_RETRY_ACK_SEND) {
+        nrt__obj_retain(req);
+        atomic_fetch_add_explicit(&core->active, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&core->acks_out, 1, memory_order_relaxed);
+        req->ack_op.done = ack_sent;
+        st = nrt__net_post_send(comm->ep, comm->peer_addr, &req->ack, sizeof(req->ack),
+                                sr_tag(true, comm->peer_id, req->seq), &req->ack_op);
+        if (st != NRT_SUCCESS) {
+            atomic_fetch_sub_explicit(&core->acks_out, 1, memory_order_relaxed);
+            atomic_fetch_sub_explicit(&core->active, 1, memory_order_relaxed);
+            nrt__obj_release(req);
+            return st;
+        }
+        req->retry &= (uint8_t)~SR_RETRY_ACK_SEND;
+    }
+    if (req->retry & SR_RETRY_DATA) {
+        nrt__obj_retain(req);
+        atomic_fetch_add_explicit(&core->active, 1, memory_order_relaxed);
+        if (req->is_send) {
+            req->data_op.done = send_data_done;
+            st = nrt__net_post_send(comm->ep, comm->peer_addr, req->buf, req->len,
+                                    sr_tag(false, comm->peer_id, req->seq), &req->data_op);
+        } else {
+            req->data_op.done = recv_data_done;
+            st = nrt__net_post_recv(comm->ep, req->buf, req->len, sr_tag(false, comm->id, req->seq), &req->data_op);
+        }
+        if (st != NRT_SUCCESS) {
+            atomic_fetch_sub_explicit(&core->active, 1, memory_order_relaxed);
+            nrt__obj_release(req);
+            return st;
+        }
+        req->retry &= (uint8_t)~SR_RETRY_DATA;
+    }
+    return NRT_SUCCESS;
+}
+
+/* Keeps |req| for the progress thread to post the rest (req->retry). */
+static void defer_retry(nrt__sr_req_t *req)
+{
+    nrt__sr_core_t *core = req->comm->core;
+    nrt__obj_retain(req); /* the retry list's */
+    atomic_fetch_add_explicit(&core->active, 1, memory_order_relaxed);
+    nrt__mutex_lock(&core->lock);
+    req->next = core->retry_head;
+    core->retry_head = req;
+    nrt__mutex_unlock(&core->lock);
+    defer_set(core);
+}
+
+/*===------------------------------------------------------------------===*/
+/* The direct path between cores of one process                           */
+/*===------------------------------------------------------------------===*/
+
+static void local_copy_finish(nrt__sr_req_t *snd, nrt__sr_req_t *rcv)
+{
+    if (snd->len)
+        memcpy(rcv->buf, snd->buf, snd->len);
+    req_finish(rcv, NRT_SUCCESS, snd->len);
+    req_finish(snd, NRT_SUCCESS, snd->len);
+    nrt__obj_release(snd);
+    nrt__obj_release(rcv);
+}
+
+/* Both halves of a pair are here; the caller holds a reference on each. */
+static void local_match(nrt__sr_req_t *snd, nrt__sr_req_t *rcv)
+{
+    if (rcv->len < snd->len) {
+        nrt__sr_comm_t *c = rcv->comm;
+        LOG_ERROR("nrt_async_sendrecv: transfer #%llu between lnc %d and lnc %d failed: the receive (%zu bytes) "
+                  "is shorter than the send (%zu bytes)",
+                  (unsigned long long)rcv->seq, c->peer_lnc, c->core->lnc, rcv->len, snd->len);
+        req_finish(rcv, NRT_FAILURE, 0);
+        req_finish(snd, NRT_FAILURE, 0);
+        nrt__obj_release(snd);
+        nrt__obj_release(rcv);
+        return;
+    }
+    if (snd->len <= NRT__SR_INLINE_COPY) {
+        local_copy_finish(snd, rcv);
+        return;
+    }
+    /* Large: the receiving core's progress thread copies. */
+    nrt__sr_core_t *core = rcv->comm->core;
+    rcv->pair = snd;
+    rcv->next = NULL;
+    atomic_fetch_add_explicit(&core->active, 1, memory_order_relaxed);
+    nrt__mutex_lock(&core->lock);
+    if (core->copy_tail)
+        core->copy_tail->next = rcv;
+    else
+        core->copy_head = rcv;
+    core->copy_tail = rcv;
+    nrt__mutex_unlock(&core->lock);
+    defer_set(core);
+    nrt__sr_wake(core);
+}
+
+static NRT_STATUS local_post(nrt__sr_req_t *req)
+{
+    nrt__sr_comm_t *rcomm = req->is_send ? req->comm->local_peer : req->comm;
+    nrt__obj_retain(req); /* the cell's */
+    nrt__sr_req_t *other =
+        atomic_exchange_explicit(&rcomm->cells[req->seq % NRT__SR_SLOTS], req, memory_order_acq_rel);
+    if (!other)
+        return NRT_SUCCESS; /* the other half completes the pair */
+    atomic_store_explicit(&rcomm->cells[req->seq % NRT__SR_SLOTS], NULL, memory_order_release);
+    if (req->is_send)
+        local_match(req, other);
+    else
+        local_match(other, req);
+    return NRT_SUCCESS;
+}
+
+/*===------------------------------------------------------------------===*/
+/* Posting                                                                */
+/*===------------------------------------------------------------------===*/
+
+NRT_STATUS nrt__sr_post(nrt__sr_req_t *req)
+{
+    nrt__sr_comm_t *comm = req->comm;
+    nrt__sr_core_t *core = comm->core;
+    /* A fabric send ends when its data went out and its ack came back. */
+    atomic_store_explicit(&req->parts, req->is_send && comm->path != NRT__SR_LOCAL ? 2 : 0, memory_order_relaxed);
+    nrt__obj_retain(req); /* the in-flight slot's */
+    atomic_store_explicit(&comm->inflight[req->seq % NRT__SR_SLOTS], req, memory_order_seq_cst);
+    /* Dekker with nrt__sr_comm_fail: it sets FAILED, then sweeps the slots. */
+    if (atomic_load_explicit(&comm->state, memory_order_seq_cst) == NRT__SR_FAILED) {
+        req_finish(req, comm->fail_status, 0);
+        return NRT_SUCCESS;
+    }
+    if (comm->path == NRT__SR_LOCAL)
+        return local_post(req);
+    req->retry = (uint8_t)(SR_RETRY_DATA | (req->is_send ? SR_RETRY_ACK_RECV : 0));
+    NRT_STATUS st = fabric_post(req);
+    if (st == NRT_QUEUE_FULL) {
+        defer_retry(req);
+        st = NRT_SUCCESS;
+    } else if (st != NRT_SUCCESS) {
+        nrt__sr_comm_fail(comm, st, "the transport refused a transfer");
+        req_finish(req, NRT_FAILURE, 0);
+        st = NRT_SUCCESS; /* reported through test_request */
+    }
+    nrt__sr_wake(core);
+    return st;
+}
+
+/*===------------------------------------------------------------------===*/
+/* Failure                                                                */
+/*===------------------------------------------------------------------===*/
+
+void nrt__sr_comm_fail(nrt__sr_comm_t *comm, NRT_STATUS st, const char *why)
+{
+    int s = atomic_load_explicit(&comm->state, memory_order_acquire);
+    if (s == NRT__SR_FAILED)
+        return;
+    comm->fail_status = st;
+    if (!atomic_compare_exchange_strong_explicit(&comm->state, &s, NRT__SR_FAILED, memory_order_seq_cst,
+                                                 memory_order_acquire))
+        return;
+    unsigned failed = 0;
+    /* Sweep: every request still in a slot fails now; posted receives are
+     * cancelled (a send cannot be; its data stays referenced until the
+     * provider lets go or the endpoint closes). */
+    for (int i = 0; i < NRT__SR_SLOTS; i++) {
+        nrt__sr_req_t *req = atomic_exchange_explicit(&comm->inflight[i], NULL, memory_order_seq_cst);
+        if (!req)
+            continue;
+        failed += req_finish(req, st, 0);
+        if (comm->ep) {
+            if (!req->is_send)
+                nrt__net_cancel(comm->ep, &req->data_op);
+            else
+                nrt__net_cancel(comm->ep, &req->ack_op);
+        }
+        nrt__obj_release(req);
+    }
+    if (comm->path == NRT__SR_LOCAL && !comm->is_send) {
+        for (int i = 0; i < NRT__SR_SLOTS; i++) {
+            nrt__sr_req_t *req = atomic_exchange_explicit(&comm->cells[i], NULL, memory_order_acq_rel);
+            if (req) {
+                failed += req_finish(req, st, 0);
+                nrt__obj_release(req);
+            }
+        }
+    }
+    if (s == NRT__SR_CONNECTING)
+        LOG_ERROR("nrt_async_sendrecv: %s communicator of lnc %d with %s/lnc %d failed to connect: %s (%s)",
+                  comm->is_send ? "send" : "receive", comm->core->lnc, comm->peer_ip, comm->peer_lnc, why,
+                  nrt_get_status_as_str(st));
+    else if (failed == 0) /* nothing lost: a peer that closed, or our own close */
+        LOG_INFO("nrt_async_sendrecv: %s communicator of lnc %d with %s/lnc %d ended: %s",
+                 comm->is_send ? "send" : "receive", comm->core->lnc, comm->peer_ip, comm->peer_lnc, why);
+    else
+        LOG_ERROR("nrt_async_sendrecv: %s communicator of lnc %d with %s/lnc %d failed: %s; %u pending "
+                  "request(s) fail with %s",
+                  comm->is_send ? "send" : "receive", comm->core->lnc, comm->peer_ip, comm->peer_lnc, why, failed,
+                  nrt_get_status_as_str(st));
+    nrt__sr_wake(comm->core);
+}
+
+void nrt__sr_comm_teardown(nrt__sr_comm_t *comm)
+{
+    for (int i = 0; i < NRT__SR_SLOTS; i++) {
+        nrt__sr_req_t *req = atomic_exchange_explicit(&comm->cells[i], NULL, memory_order_acq_rel);
+        if (req) {
+            req_finish(req, NRT_FAILURE, 0);
+            nrt__obj_release(req);
+        }
+        req = atomic_exchange_explicit(&comm->inflight[i], NULL, memory_order_acq_rel);
+        if (req) {
+            req_finish(req, NRT_FAILURE, 0);
+            nrt__obj_release(req);
+        }
+    }
+    if (comm->local_peer) {
+        nrt__obj_release(comm->local_peer);
+        comm->local_peer = NULL;
+    }
+}
+
+/*===------------------------------------------------------------------===*/
+/* Progress                                                               */
+/*===------------------------------------------------------------------===*/
+
+static int run_deferred(nrt__sr_core_t *core)
+{
+    if (!atomic_load_explicit(&core->has_deferred, memory_order_acquire))
+        return 0;
+    nrt__mutex_lock(&core->lock);
+    atomic_store_explicit(&core->has_deferred, false, memory_order_relaxed);
+    nrt__sr_req_t *retry = core->retry_head, *copy = core->copy_head;
+    core->retry_head = NULL;
+    core->copy_head = core->copy_tail = NULL;
+    nrt__mutex_unlock(&core->lock);
+    int n = 0;
+    while (copy) {
+        nrt__sr_req_t *rcv = copy;
+        copy = copy->next;
+        local_copy_finish(rcv->pair, rcv);
+        atomic_fetch_sub_explicit(&core->active, 1, memory_order_relaxed);
+        n++;
+    }
+    while (retry) {
+        nrt__sr_req_t *req = retry;
+        retry = retry->next;
+        NRT_STATUS st = NRT_SUCCESS;
+        if (atomic_load_explicit(&req->comm->state, memory_order_acquire) != NRT__SR_FAILED &&
+            (req->retry == SR_RETRY_ACK_SEND || !atomic_load_explicit(&req->done, memory_order_acquire)))
+            st = fabric_post(req);
+        if (st == NRT_QUEUE_FULL) {
+            nrt__mutex_lock(&core->lock);
+            req->next = core->retry_head;
+            core->retry_head = req;
+            nrt__mutex_unlock(&core->lock);
+            defer_set(core);
+            continue;
+        }
+        if (st != NRT_SUCCESS) {
+            nrt__sr_comm_fail(req->comm, st, "the transport refused a transfer");
+            req_finish(req, NRT_FAILURE, 0);
+        }
+        atomic_fetch_sub_explicit(&core->active, 1, memory_order_relaxed);
+        nrt__obj_release(req);
+        n++;
+    }
+    return n;
+}
+
+static int progress_once(nrt__sr_core_t *core)
+{
+    if (atomic_exchange_explicit(&core->progressing, true, memory_order_acquire))
+        return 0;
+    int n = 0;
+    for (int k = 0; k < NRT__NET_KIND_NUM; k++) {
+        nrt__net_ep_t *ep = atomic_load_explicit(&core->eps[k], memory_order_acquire);
+        if (ep)
+            n += nrt__net_progress(ep);
+    }
+    n += run_deferred(core);
+    atomic_store_explicit(&core->progressing, false, memory_order_release);
+    return n;
+}
+
+void nrt__sr_progress(nrt__sr_core_t *core)
+{
+    atomic_store_explicit(&core->app_poll_ns, nrt__now_ns(), memory_order_relaxed);
+    progress_once(core);
+}
+
+/* Sleeps until woken, or |timeout_ns| (0: forever), also waking on the
+ * fabric's wait descriptors where they exist. */
+static void nap(nrt__sr_core_t *core, uint64_t timeout_ns)
+{
+    struct pollfd pfd[1 + NRT__NET_KIND_NUM];
+    int n = 0;
+    pfd[n++] = (struct pollfd){.fd = core->wake_fd, .events = POLLIN};
+    for (int k = 0; k < NRT__NET_KIND_NUM; k++) {
+        nrt__net_ep_t *ep = atomic_load_explicit(&core->eps[k], memory_order_acquire);
+        if (ep && nrt__net_wait_fd(ep) >= 0 && timeout_ns) {
+            if (!nrt__net_trywait(ep))
+                return; /* completions are ready: poll again */
+            pfd[n++] = (struct pollfd){.fd = nrt__net_wait_fd(ep), .events = POLLIN};
+        }
+    }
+    atomic_store_explicit(&core->sleeping, true, memory_order_seq_cst);
+    /* Recheck after announcing the sleep (posters wake only sleepers). */
+    bool idle = atomic_load_explicit(&core->active, memory_order_seq_cst) == 0 &&
+                !atomic_load_explicit(&core->has_deferred, memory_order_seq_cst);
+    if ((timeout_ns == 0 && idle) || timeout_ns) {
+        struct timespec ts = {.tv_sec = (time_t)(timeout_ns / 1000000000u), .tv_nsec = (long)(timeout_ns % 1000000000u)};
+        if (!atomic_load_explicit(&core->stop, memory_order_acquire))
+            ppoll(pfd, (nfds_t)n, timeout_ns ? &ts : NULL, NULL);
+    }
+    atomic_store_explicit(&core->sleeping, false, memory_order_relaxed);
+    if (pfd[0].revents & POLLIN) {
+        uint64_t v;
+        ssize_t r = read(core->wake_fd, &v, sizeof(v));
+        (void)r;
+    }
+    atomic_store_explicit(&core->wake_pending, false, memory_order_release);
+}
+
+static void *progress_main(void *arg)
+{
+    nrt__sr_core_t *core = arg;
+    char name[16];
+    snprintf(name, sizeof(name), "nrt-sr%d", core->lnc);
+    pthread_setname_np(pthread_self(), name);
+    uint64_t last = nrt__now_ns(), napns = 50000;
+    while (!atomic_load_explicit(&core->stop, memory_order_acquire)) {
+        if (progress_once(core) > 0) {
+            last = nrt__now_ns();
+            napns = 50000;
+            continue;
+        }
+        bool busy = atomic_load_explicit(&core->active, memory_order_acquire) > 0 ||
+                    atomic_load_explicit(&core->has_deferred, memory_order_acquire);
+        if (!busy) {
+            nap(core, 0);
+            last = nrt__now_ns();
+            continue;
+        }
+        uint64_t now = nrt__now_ns();
+        bool app_polls = now - atomic_load_explicit(&core->app_poll_ns, memory_order_relaxed) < 200000;
+        if (!app_polls && now - last < core->spin_ns) {
+            nrt__cpu_relax();
+            continue;
+        }
+        nap(core, napns);
+        if (napns < 2000000)
+            napns *= 2;
+    }
+    return NULL;
+}
+
+/*===------------------------------------------------------------------===*/
+/* Core start / stop                                                      */
+/*===------------------------------------------------------------------===*/
+
+nrt__net_ep_t *nrt__sr_core_ep(nrt__sr_core_t *core, nrt__net_kind_t kind)
+{
+    nrt__net_ep_t *ep = atomic_load_explicit(&core->eps[kind], memory_order_acquire);
+    if (ep)
+        return ep;
+    /* Opened by the control thread only, so no race on the slot. */
+    if (nrt__net_ep_open(kind, &ep) != NRT_SUCCESS)
+        return NULL;
+    atomic_store_explicit(&core->eps[kind], ep, memory_order_release);
+    return ep;
+}
+
+NRT_STATUS nrt__sr_core_start(nrt__sr_core_t *core)
+{
+    core->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (core->wake_fd < 0) {
+        LOG_ERROR("nrt_async_sendrecv_init: eventfd failed: %s", strerror(errno));
+        return NRT_RESOURCE;
+    }
+    core->spin_ns = nrt__sr_cfg.spin_ns;
+    int rc = pthread_create(&core->thread, NULL, progress_main, core);
+    if (rc != 0) {
+        LOG_ERROR("nrt_async_sendrecv_init: cannot start the progress thread of lnc %d: %s", core->lnc, strerror(rc));
+        close(core->wake_fd);
+        core->wake_fd = -1;
+        return NRT_RESOURCE;
+    }
+    core->thread_started = true;
+    return NRT_SUCCESS;
+}
+
+void nrt__sr_core_drain(nrt__sr_core_t *core, uint64_t budget_ns)
+{
+    /* Acknowledgements still going out: the peer's sends wait for them. */
+    uint64_t end = nrt__now_ns() + budget_ns;
+    while (atomic_load_explicit(&core->acks_out, memory_order_acquire) > 0 && nrt__now_ns() < end) {
+        if (progress_once(core) == 0)
+            sched_yield();
+    }
+}
+
+void nrt__sr_core_stop(nrt__sr_core_t *core)
+{
+    if (core->thread_started) {
+        atomic_store_explicit(&core->stop, true, memory_order_seq_cst);
+        uint64_t one = 1;
+        ssize_t r = write(core->wake_fd, &one, sizeof(one));
+        (void)r;
+        pthread_join(core->thread, NULL);
+        core->thread_started = false;
+    }
+    /* Deferred work left: end it (its requests were reported or fail now). */
+    atomic_store_explicit(&core->has_deferred, true, memory_order_relaxed);
+    nrt__mutex_lock(&core->lock);
+    nrt__sr_req_t *retry = core->retry_head;
+    nrt__sr_req_t *copy = core->copy_head;
+    core->retry_head = NULL;
+    core->copy_head = core->copy_tail = NULL;
+    nrt__mutex_unlock(&core->lock);
+    while (copy) {
+        nrt__sr_req_t *rcv = copy;
+        copy = copy->next;
+        local_copy_finish(rcv->pair, rcv);
+    }
+    while (retry) {
+        nrt__sr_req_t *req = retry;
+        retry = retry->next;
+        req_finish(req, NRT_FAILURE, 0);
+        nrt__obj_release(req);
+    }
+    for (int k = 0; k < NRT__NET_KIND_NUM; k++) {
+        nrt__net_ep_t *ep = atomic_exchange_explicit(&core->eps[k], NULL, memory_order_acq_rel);
+        if (ep)
+            nrt__net_ep_close(ep); /* ends what the provider still held */
+    }
+    if (core->wake_fd >= 0)
+        close(core->wake_fd);
+    core->wake_fd = -1;
+}
+
+void nrt__sr_comm_connected(nrt__sr_comm_t *comm)
+{
+    int expect = NRT__SR_CONNECTING;
+    if (atomic_compare_exchange_strong_explicit(&comm->state, &expect, NRT__SR_CONNECTED, memory_order_seq_cst,
+                                                memory_order_acquire))
+        LOG_INFO("nrt_async_sendrecv: %s communicator of lnc %d with %s/lnc %d connected over %s",
+                 comm->is_send ? "send" : "receive", comm->core->lnc, comm->peer_ip, comm->peer_lnc,
+                 comm->path == NRT__SR_LOCAL ? "the in-process path"
+                 : comm->path == NRT__SR_SHM ? "shm"
+                                              : "tcp;ofi_rxm");
+}
