@@ -45,9 +45,29 @@ typedef struct nrtx_fault {
 } nrtx_fault_t;
 
 /* Adds a rule (at most 64). Also settable before nrt_init through
- * OPENNRT_FAULT (see docs/CONFIG.md). Rules are cleared by nrt_close. */
+ * OPENNRT_FAULT (see docs/CONFIG.md). Rules (network rules too) are
+ * cleared by nrtx_fault_clear and nrt_close. */
 NRT_STATUS nrtx_fault_add(const nrtx_fault_t *fault);
 NRT_STATUS nrtx_fault_clear(void);
+/* A network rule (async send/recv): on core |lnc| (absolute id, or
+ * NRTX_ANY), either the |transfer|-th transfer (1-based, counted per core
+ * over sends, receives or both: |direction| 0 send, 1 receive, NRTX_ANY)
+ * fails with |status| (NRT_FAILURE when 0), or, with |drop_after_bytes|, a
+ * communicator's connection drops once it has moved that many bytes. Either
+ * way the communicator fails for good and its peer sees the connection end,
+ * as with a real network failure: pending requests on both sides fail.
+ * Also settable through OPENNRT_FAULT, e.g.
+ * "net=fail,lnc=0,dir=send,n=3,status=NRT_TIMEOUT;net=drop,bytes=1M". */
+typedef struct nrtx_net_fault {
+    int32_t lnc;
+    int32_t direction;
+    uint64_t transfer;
+    uint64_t drop_after_bytes;
+    NRT_STATUS status;
+} nrtx_net_fault_t;
+
+NRT_STATUS nrtx_net_fault_add(const nrtx_net_fault_t *fault);
+
 /* Number of requests hit by fault rules since nrt_init. */
 NRT_STATUS nrtx_fault_hits(uint64_t *hits);
 

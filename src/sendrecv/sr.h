@@ -70,7 +70,7 @@ struct nrt_async_sendrecv_comm {
     int peer_lnc;
     struct sockaddr_storage peer_sa; /* the peer host (port unused) */
     _Atomic int state;      /* NRT__SR_CONNECTING / CONNECTED / FAILED */
-    _Atomic bool tested;    /* test_comm reported connected */
+    _Atomic bool was_connected; /* reached CONNECTED (test_comm says done even if it failed since) */
     NRT_STATUS fail_status; /* set before state becomes FAILED */
     uint64_t deadline_ns;   /* connecting: when test_comm says NRT_TIMEOUT */
 
@@ -91,6 +91,7 @@ struct nrt_async_sendrecv_comm {
     uint32_t trace_track;
     uint64_t order;             /* creation order: accepts match first-come */
     bool matched;               /* accept: a HELLO was matched to it */
+    _Atomic bool dropped;       /* fault injection dropped it */
 };
 
 struct nrt_async_sendrecv_request {
@@ -160,6 +161,12 @@ extern const nrt__obj_type_t nrt__sr_comm_type, nrt__sr_req_type;
 bool nrt__sr_trace_on(void);
 void nrt__sr_trace(const nrt__sr_req_t *req);
 
+/* sr_fault.c: injected network failures. */
+bool nrt__sr_fault_transfer(int lnc, bool is_send, NRT_STATUS *status, uint64_t *nth);
+bool nrt__sr_fault_drop(int lnc, uint64_t bytes, uint64_t *limit);
+/* Fails |comm| with |st| and ends its connection, so the peer fails too. */
+void nrt__sr_inject_drop(nrt__sr_comm_t *comm, NRT_STATUS st, const char *why);
+
 /* sr_api.c */
 nrt__sr_core_t *nrt__sr_core_get(int lnc); /* the initialized core, or NULL */
 void nrt__sr_close_all(void);              /* nrt_close */
@@ -169,6 +176,7 @@ NRT_STATUS nrt__sr_ctl_register(nrt__sr_core_t *core);   /* start the thread, cl
 void nrt__sr_ctl_unregister(nrt__sr_core_t *core);       /* drop every control connection of the core */
 void nrt__sr_ctl_add_comm(nrt__sr_comm_t *comm);         /* start connecting / accepting */
 void nrt__sr_ctl_shutdown(void);                         /* last core closed or nrt_close */
+void nrt__sr_ctl_drop(nrt__sr_comm_t *comm);             /* end its control connection (the peer notices) */
 bool nrt__sr_same_host_id(const uint8_t id[16]);
 
 /* sr_data.c: the data plane. */

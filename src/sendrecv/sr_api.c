@@ -362,12 +362,11 @@ NRT_API NRT_STATUS nrt_async_sendrecv_test_comm(nrt_async_sendrecv_comm_t *comm,
         s = atomic_load_explicit(&comm->state, memory_order_acquire);
     }
     if (s == NRT__SR_CONNECTED) {
-        atomic_store_explicit(&comm->tested, true, memory_order_relaxed);
         *done = true;
         return NRT_SUCCESS;
     }
     if (s == NRT__SR_FAILED) {
-        if (atomic_load_explicit(&comm->tested, memory_order_relaxed)) {
+        if (atomic_load_explicit(&comm->was_connected, memory_order_relaxed)) {
             *done = true; /* it was connected; its transfers fail from now on */
             return NRT_SUCCESS;
         }
@@ -385,9 +384,7 @@ NRT_API NRT_STATUS nrtx_async_sendrecv_comm_info(nrt_async_sendrecv_comm_t *comm
     CHECK_NOT_NULL(info);
     memset(info, 0, sizeof(*info));
     int s = atomic_load_explicit(&comm->state, memory_order_acquire);
-    bool connected = s == NRT__SR_CONNECTED || (s == NRT__SR_FAILED && comm->ep) ||
-                     (s == NRT__SR_FAILED && comm->path == NRT__SR_LOCAL && comm->local_peer);
-    if (connected || s == NRT__SR_CONNECTED) {
+    if (atomic_load_explicit(&comm->was_connected, memory_order_relaxed)) {
         const char *t = comm->path == NRT__SR_LOCAL ? "local" : comm->path == NRT__SR_SHM ? "shm" : "tcp;ofi_rxm";
         snprintf(info->transport, sizeof(info->transport), "%s", t);
     }
@@ -467,7 +464,16 @@ static NRT_STATUS post(const char *func, nrt_tensor_t *tensor, size_t offset, si
     req->is_send = is_send;
     req->t_post = nrt__sr_trace_on() ? nrt__now_ns() : 0;
     req->seq = atomic_fetch_add_explicit(&comm->next_seq, 1, memory_order_relaxed);
+    NRT_STATUS fst;
+    uint64_t nth;
+    bool inject = nrt__sr_fault_transfer(core->lnc, is_send, &fst, &nth);
     NRT_STATUS st = nrt__sr_post(req);
+    if (inject && st == NRT_SUCCESS) {
+        char why[96];
+        snprintf(why, sizeof(why), "fault injection failed %s #%llu of lnc %d", is_send ? "send" : "receive",
+                 (unsigned long long)nth, core->lnc);
+        nrt__sr_inject_drop(comm, fst, why);
+    }
     if (st != NRT_SUCCESS) {
         atomic_fetch_sub_explicit(&comm->pending, 1, memory_order_relaxed);
         nrt__obj_user_release(req, func);

@@ -1177,3 +1177,15 @@ void nrt__sr_ctl_shutdown(void)
     ctl.our_lncs = ctl.reregister = 0;
     nrt__mutex_unlock(&ctl.lock);
 }
+
+void nrt__sr_ctl_drop(nrt__sr_comm_t *comm)
+{
+    nrt__mutex_lock(&ctl.lock);
+    for (uint32_t i = 0; i < CTL_MAX_CONNS; i++) {
+        conn_t *c = ctl.conns[i];
+        /* shutdown, not close: the thread sees the end and cleans up. */
+        if (c && c->comm == comm && c->kind == C_COMM)
+            shutdown(c->fd, SHUT_RDWR);
+    }
+    nrt__mutex_unlock(&ctl.lock);
+}

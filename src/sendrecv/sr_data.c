@@ -68,8 +68,9 @@ static bool req_finish(nrt__sr_req_t *req, NRT_STATUS st, size_t size)
     nrt__sr_comm_t *comm = req->comm;
     req->status = st;
     req->size = st == NRT_SUCCESS ? size : 0;
+    uint64_t total = 0, limit;
     if (st == NRT_SUCCESS)
-        atomic_fetch_add_explicit(&comm->bytes, size, memory_order_relaxed);
+        total = atomic_fetch_add_explicit(&comm->bytes, size, memory_order_relaxed) + size;
     nrt__sr_trace(req);
     /* Release: test_request reads status and size after seeing done. */
     atomic_store_explicit(&req->done, 1, memory_order_release);
@@ -78,6 +79,13 @@ static bool req_finish(nrt__sr_req_t *req, NRT_STATUS st, size_t size)
     if (atomic_compare_exchange_strong_explicit(&comm->inflight[req->seq % NRT__SR_SLOTS], &mine, NULL,
                                                 memory_order_acq_rel, memory_order_relaxed))
         nrt__obj_release(req);
+    if (st == NRT_SUCCESS && nrt__sr_fault_drop(comm->core->lnc, total, &limit) &&
+        !atomic_exchange_explicit(&comm->dropped, true, memory_order_relaxed)) {
+        char why[96];
+        snprintf(why, sizeof(why), "fault injection dropped the connection after %llu bytes",
+                 (unsigned long long)limit);
+        nrt__sr_inject_drop(comm, NRT_FAILURE, why);
+    }
     return true;
 }
 
@@ -640,6 +648,7 @@ void nrt__sr_core_stop(nrt__sr_core_t *core)
 void nrt__sr_comm_connected(nrt__sr_comm_t *comm)
 {
     int expect = NRT__SR_CONNECTING;
+    atomic_store_explicit(&comm->was_connected, true, memory_order_relaxed);
     if (atomic_compare_exchange_strong_explicit(&comm->state, &expect, NRT__SR_CONNECTED, memory_order_seq_cst,
                                                 memory_order_acquire))
         LOG_INFO("nrt_async_sendrecv: %s communicator of lnc %d with %s/lnc %d connected over %s",
@@ -647,4 +656,12 @@ void nrt__sr_comm_connected(nrt__sr_comm_t *comm)
                  comm->path == NRT__SR_LOCAL ? "the in-process path"
                  : comm->path == NRT__SR_SHM ? "shm"
                                               : "tcp;ofi_rxm");
+}
+
+void nrt__sr_inject_drop(nrt__sr_comm_t *comm, NRT_STATUS st, const char *why)
+{
+    nrt__sr_comm_fail(comm, st, why);
+    if (comm->path == NRT__SR_LOCAL && comm->local_peer)
+        nrt__sr_comm_fail(comm->local_peer, NRT_FAILURE, "the peer's connection was dropped (fault injection)");
+    nrt__sr_ctl_drop(comm);
 }

@@ -5,7 +5,8 @@
  *   OPENNRT_FAULT="lnc=0,xu=compute,queue=0,seq=5,status=1004;xu=write,prob=0.01,seed=7"
  * Keys: lnc, xu (read|write|op|compute|collectives or 0..4), queue, seq,
  * prob, seed, status (number or name such as NRT_EXEC_COMPLETED_WITH_ERR),
- * degrade (0/1), max (hits). Workers check |nrules| (one relaxed load)
+ * degrade (0/1), max (hits). Rules starting with "net=" are network rules
+ * (src/sendrecv/sr_fault.c). Workers check |nrules| (one relaxed load)
  * and take the lock only when rules exist.
  */
 #include <pthread.h>
@@ -108,6 +109,7 @@ bool nrt__fault_match(uint32_t lnc, uint32_t xu, uint32_t q, uint64_t num, NRT_S
 
 void nrt__fault_reset(void)
 {
+    nrt__sr_fault_reset();
     pthread_mutex_lock(&fi.lock);
     atomic_store_explicit(&fi.nrules, 0, memory_order_relaxed);
     atomic_store_explicit(&fi.hits, 0, memory_order_relaxed);
@@ -128,7 +130,7 @@ static int parse_xu(const char *v)
     return -2;
 }
 
-static bool parse_status(const char *v, NRT_STATUS *out)
+bool nrt__fault_parse_status(const char *v, NRT_STATUS *out)
 {
     uint64_t n;
     if (nrt__parse_u64(v, &n)) {
@@ -179,7 +181,7 @@ static NRT_STATUS parse_rule(char *spec)
         else if (!strcmp(k, "seq")) ok = nrt__parse_u64(v, &f.seq_num);
         else if (!strcmp(k, "seed")) ok = nrt__parse_u64(v, &f.seed);
         else if (!strcmp(k, "prob")) { char *e; f.probability = strtod(v, &e); ok = *v && !*e; }
-        else if (!strcmp(k, "status")) { ok = parse_status(v, &f.status); status_set = true; }
+        else if (!strcmp(k, "status")) { ok = nrt__fault_parse_status(v, &f.status); status_set = true; }
         else if (!strcmp(k, "degrade")) { ok = nrt__parse_u64(v, &n) && n <= 1; f.degrade = n != 0; }
         else if (!strcmp(k, "max")) { ok = nrt__parse_u64(v, &n) && n <= UINT32_MAX; f.max_hits = (uint32_t)n; }
         else ok = false;
@@ -204,7 +206,7 @@ NRT_STATUS nrt__fault_parse_env(const char *spec)
     NRT_STATUS st = NRT_SUCCESS;
     char *save = NULL;
     for (char *r = strtok_r(copy, ";", &save); r && st == NRT_SUCCESS; r = strtok_r(NULL, ";", &save))
-        st = parse_rule(r);
+        st = strncmp(r, "net=", 4) == 0 ? nrt__sr_fault_parse(r) : parse_rule(r);
     free(copy);
     if (st != NRT_SUCCESS)
         nrt__fault_reset();
@@ -224,6 +226,7 @@ NRT_API NRT_STATUS nrtx_fault_clear(void)
     pthread_mutex_lock(&fi.lock);
     atomic_store_explicit(&fi.nrules, 0, memory_order_relaxed);
     pthread_mutex_unlock(&fi.lock);
+    nrt__sr_fault_reset();
     return NRT_SUCCESS;
 }
 

@@ -243,6 +243,10 @@ uint32_t nrt__tracker_core(const nrta_error_tracker_t *t);
 bool nrt__fault_match(uint32_t lnc, uint32_t xu, uint32_t q, uint64_t num, NRT_STATUS *status, bool *degrade);
 NRT_STATUS nrt__fault_parse_env(const char *spec);
 void nrt__fault_reset(void);
+bool nrt__fault_parse_status(const char *v, NRT_STATUS *out);
+/* Network rules (src/sendrecv/sr_fault.c). */
+NRT_STATUS nrt__sr_fault_parse(char *spec);
+void nrt__sr_fault_reset(void);
 
 /*===------------------------------------------------------------------===*/
 /* Tracing (trace.c)                                                      */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/common.h"
 #include "net/ofi/ofi.h"
@@ -38,6 +39,45 @@ void nrt__ofi_op_unlink(nrt__net_ep_t *ep, nrt__net_op_t *op)
         op->next->prev = op->prev;
     op->next = op->prev = NULL;
     nrt__mutex_unlock(&ep->ops_lock);
+}
+
+/* The shm regions of this process's endpoints, removed at exit when the
+ * application never closed them (libfabric leaves them behind; a 16 MiB
+ * file per endpoint in /dev/shm). A killed process cannot do this: its
+ * peers remove its region when they notice (src/sendrecv/sr_ctl.c). */
+#define SHM_REGIONS_MAX 64
+static char shm_regions[SHM_REGIONS_MAX][NRT__NET_ADDR_MAX + 16];
+static nrt__mutex_t shm_regions_lock = NRT__MUTEX_INITIALIZER;
+static bool shm_atexit;
+
+static void shm_regions_unlink(void)
+{
+    nrt__mutex_lock(&shm_regions_lock);
+    for (int i = 0; i < SHM_REGIONS_MAX; i++)
+        if (shm_regions[i][0])
+            unlink(shm_regions[i]);
+    nrt__mutex_unlock(&shm_regions_lock);
+}
+
+static void shm_region_track(const nrt__net_ep_t *ep, bool add)
+{
+    char path[sizeof(shm_regions[0])];
+    if (ep->kind != NRT__NET_SHM || !nrt__net_shm_region_path(ep->name, path, sizeof(path)))
+        return;
+    nrt__mutex_lock(&shm_regions_lock);
+    if (add && !shm_atexit)
+        shm_atexit = atexit(shm_regions_unlink) == 0;
+    for (int i = 0; i < SHM_REGIONS_MAX; i++) {
+        if (add && !shm_regions[i][0]) {
+            memcpy(shm_regions[i], path, sizeof(path));
+            break;
+        }
+        if (!add && strcmp(shm_regions[i], path) == 0) {
+            shm_regions[i][0] = 0;
+            break;
+        }
+    }
+    nrt__mutex_unlock(&shm_regions_lock);
 }
 
 NRT_STATUS nrt__net_ep_open(nrt__net_kind_t kind, nrt__net_ep_t **out)
@@ -85,6 +125,8 @@ NRT_STATUS nrt__net_ep_open(nrt__net_kind_t kind, nrt__net_ep_t **out)
         ep->ipv6 = sa->sa_family == AF_INET6;
     }
     ep->inject_max = ep->info->tx_attr->inject_size;
+    ep->name[sizeof(ep->name) - 1] = 0;
+    shm_region_track(ep, true);
     LOG_DEBUG("network endpoint %s open (port %u)", nrt__net_kind_name(kind), ep->port);
     *out = ep;
     return NRT_SUCCESS;
@@ -97,8 +139,10 @@ void nrt__net_ep_close(nrt__net_ep_t *ep)
 {
     if (!ep)
         return;
-    if (ep->ep)
+    if (ep->ep) {
         fi_close(&ep->ep->fid);
+        shm_region_track(ep, false);
+    }
     if (ep->av)
         fi_close(&ep->av->fid);
     if (ep->cq)
