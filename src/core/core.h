@@ -26,6 +26,18 @@
  *   wd.lock           watchdog start/stop             nrt_init / nrt_close,
  *     (xu/watchdog.c)                                 the watchdog (leaf; the
  *                                                     scan runs outside it)
+ *   sr_lock           send/recv init/close, the       application threads in
+ *     (sendrecv/sr_api.c)  core table                 sendrecv init/close,
+ *                                                     nrt_close (unlocked rt)
+ *   ctl.lock          send/recv control plane         the control thread (while
+ *     (sendrecv/sr_ctl.c)                             it handles events), init,
+ *                                                     close, connect/accept
+ *   core->lock        a send/recv core's comm table,  posters, progress, the
+ *     (sendrecv/sr.h)  retry and copy lists           control thread
+ *   ep->ops_lock      an endpoint's posted-op list    posters, pollers (leaf)
+ *     (net/ofi/ofi.h)
+ *   net fault lock    network fault rules             posters, completers (leaf)
+ *   trace rec_lock    send/recv trace records         completers (leaf)
  *
  * No lock is held across user code (kernels) or across a wait for a
  * request: nrt_close drops nrt__rt.lock while queued work drains.

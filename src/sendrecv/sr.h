@@ -122,7 +122,8 @@ struct nrt__sr_core {
     int lnc;   /* absolute id */
     int vnc;   /* visible index in this process */
     uint32_t gen;
-    nrt__net_ep_t *_Atomic eps[NRT__NET_KIND_NUM];
+    nrt__net_ep_t *_Atomic eps[NRT__NET_KIND_NUM]; /* opened by the control thread */
+    bool tcp_tried;        /* the control thread opened (or tried) the TCP endpoint */
     nrt__mutex_t lock;     /* comm table, retry/copy lists (see docs/INTERNALS.md) */
     nrt__sr_comm_t *comms[NRT__SR_MAX_COMMS];
     uint8_t comm_gen[NRT__SR_MAX_COMMS];

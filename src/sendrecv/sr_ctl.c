@@ -987,6 +987,16 @@ static void *ctl_main(void *arg)
     struct epoll_event evs[32];
     for (;;) {
         nrt__mutex_lock(&ctl.lock);
+        /* Open the TCP endpoints of new cores now, in the background: the
+         * first libfabric call of a process takes a while (provider
+         * discovery), better here than in a handshake. */
+        for (int lnc = 0; lnc < 64 && nrt__sr_cfg.want != NRT__SR_WANT_SHM; lnc++) {
+            nrt__sr_core_t *core = (ctl.our_lncs & (1ull << lnc)) ? nrt__sr_core_get(lnc) : NULL;
+            if (core && !core->tcp_tried) {
+                core->tcp_tried = true;
+                nrt__sr_core_ep(core, NRT__NET_TCP);
+            }
+        }
         uint64_t now = nrt__now_ns();
         run_waiting(now);
         reregister_due();
