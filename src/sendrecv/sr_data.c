@@ -32,6 +32,8 @@
 #define SR_TAG_SEQ_MASK ((1ull << SR_TAG_ID_SHIFT) - 1)
 #define SR_ACK_MAGIC 0x4b434153u /* "SACK" */
 
+#define SR_APP_POLL_NS 200000ull /* an application poll this recent means "it is polling" */
+
 enum { SR_RETRY_ACK_RECV = 1, SR_RETRY_DATA = 2, SR_RETRY_ACK_SEND = 4 };
 
 static inline uint64_t sr_tag(bool ack, uint32_t id, uint64_t seq)
@@ -41,8 +43,12 @@ static inline uint64_t sr_tag(bool ack, uint32_t id, uint64_t seq)
 
 void nrt__sr_wake(nrt__sr_core_t *core)
 {
-    /* libuv's coalesced wake: one eventfd write per sleep. */
+    /* libuv's coalesced wake: one eventfd write per sleep. Not while the
+     * application polls: it moves the data itself, and the thread naps
+     * at most SR_APP_POLL_NS. */
     if (atomic_load_explicit(&core->sleeping, memory_order_seq_cst) &&
+        (atomic_load_explicit(&core->active, memory_order_relaxed) == 0 ||
+         nrt__now_ns() - atomic_load_explicit(&core->app_poll_ns, memory_order_relaxed) >= SR_APP_POLL_NS) &&
         !atomic_exchange_explicit(&core->wake_pending, true, memory_order_acq_rel)) {
         uint64_t one = 1;
         ssize_t r = write(core->wake_fd, &one, sizeof(one));
@@ -497,14 +503,14 @@ void nrt__sr_progress(nrt__sr_core_t *core)
 
 /* Sleeps until woken, or |timeout_ns| (0: forever), also waking on the
  * fabric's wait descriptors where they exist. */
-static void nap(nrt__sr_core_t *core, uint64_t timeout_ns)
+static void nap(nrt__sr_core_t *core, uint64_t timeout_ns, bool fabric)
 {
     struct pollfd pfd[1 + NRT__NET_KIND_NUM];
     int n = 0;
     pfd[n++] = (struct pollfd){.fd = core->wake_fd, .events = POLLIN};
     for (int k = 0; k < NRT__NET_KIND_NUM; k++) {
         nrt__net_ep_t *ep = atomic_load_explicit(&core->eps[k], memory_order_acquire);
-        if (ep && nrt__net_wait_fd(ep) >= 0 && timeout_ns) {
+        if (ep && nrt__net_wait_fd(ep) >= 0 && timeout_ns && fabric) {
             if (!nrt__net_trywait(ep))
                 return; /* completions are ready: poll again */
             pfd[n++] = (struct pollfd){.fd = nrt__net_wait_fd(ep), .events = POLLIN};
@@ -544,17 +550,24 @@ static void *progress_main(void *arg)
         bool busy = atomic_load_explicit(&core->active, memory_order_acquire) > 0 ||
                     atomic_load_explicit(&core->has_deferred, memory_order_acquire);
         if (!busy) {
-            nap(core, 0);
+            nap(core, 0, false);
             last = nrt__now_ns();
             continue;
         }
         uint64_t now = nrt__now_ns();
-        bool app_polls = now - atomic_load_explicit(&core->app_poll_ns, memory_order_relaxed) < 200000;
-        if (!app_polls && now - last < core->spin_ns) {
+        bool app_polls = now - atomic_load_explicit(&core->app_poll_ns, memory_order_relaxed) < SR_APP_POLL_NS;
+        if (app_polls) {
+            /* The application drives progress: stay out of its way, and
+             * do not wake for every completion (2 CPUs, 4 pollers...). */
+            nap(core, SR_APP_POLL_NS, false);
+            last = nrt__now_ns();
+            continue;
+        }
+        if (now - last < core->spin_ns) {
             nrt__cpu_relax();
             continue;
         }
-        nap(core, napns);
+        nap(core, napns, true);
         if (napns < 2000000)
             napns *= 2;
     }
