@@ -251,6 +251,9 @@ void nrt__sr_close_all(void)
         core_destroy(core);
     }
     nrt__sr_ctl_shutdown();
+    /* Requests the application never tested to the end are gone too. */
+    nrt__obj_close_all(NRT__OBJ_SR_REQUEST);
+    nrt__obj_close_all(NRT__OBJ_COMM);
     nrt__mutex_unlock(&sr_lock);
 }
 
