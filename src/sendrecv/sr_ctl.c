@@ -865,19 +865,38 @@ static void accept_all(conn_t *l, conn_kind_t kind)
     }
 }
 
+/* True when process |pid| of this host is gone (or a zombie: its parent
+ * has not reaped it yet, but it will never run again). */
+static bool pid_dead(int pid)
+{
+    if (pid <= 0)
+        return false;
+    if (kill(pid, 0) != 0 && errno == ESRCH)
+        return true;
+    char path[64], buf[512];
+    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return errno == ENOENT;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    const char *rp = strrchr(buf, ')');
+    return rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
+}
+
 static void peer_gone(conn_t *c)
 {
     nrt__sr_comm_t *comm = c->comm;
     if (comm && atomic_load(&comm->state) != NRT__SR_FAILED) {
         char why[160];
-        bool dead = comm->peer_pid > 0 && kill(comm->peer_pid, 0) != 0 && errno == ESRCH &&
-                    comm->path != NRT__SR_TCP;
+        bool dead = comm->path != NRT__SR_TCP && pid_dead(comm->peer_pid);
         snprintf(why, sizeof(why), "the connection to the peer (process %d) ended%s", comm->peer_pid,
                  dead ? ": the process is gone" : "");
         nrt__sr_comm_fail(comm, NRT_FAILURE, why);
     }
     /* The shm provider leaves a dead peer's region behind: remove it. */
-    if (comm && comm->path == NRT__SR_SHM && comm->peer_pid > 0 && kill(comm->peer_pid, 0) != 0 && errno == ESRCH) {
+    if (comm && comm->path == NRT__SR_SHM && pid_dead(comm->peer_pid)) {
         char path[NRT__NET_ADDR_MAX + 16];
         if (nrt__net_shm_region_path(comm->peer_shm, path, sizeof(path)) && unlink(path) == 0)
             LOG_INFO("nrt_async_sendrecv: removed %s left by the dead process %d", path, comm->peer_pid);
