@@ -59,6 +59,7 @@ struct nrt__net_op {
     nrt__net_done_fn done;
     nrt__net_ep_t *ep;
     bool is_recv;
+    uint64_t tag;               /* set before done: the completed message's tag */
     nrt__net_op_t *next, *prev; /* the endpoint's list of posted ops */
 };
 
@@ -97,13 +98,15 @@ NRT_STATUS nrt__net_av_insert(nrt__net_ep_t *ep, const void *name, nrt__net_addr
 void nrt__net_av_remove(nrt__net_ep_t *ep, nrt__net_addr_t addr);
 
 /* Posts a tagged send of |len| bytes at |buf| to |dst|, or a receive into
- * |buf| of at most |len| bytes from anyone, matching |tag| exactly.
+ * |buf| of at most |len| bytes from anyone, matching |tag| in the bits not
+ * set in |ignore| (op->tag tells the sent tag at completion).
  * NRT_SUCCESS: posted, op->done will be called. NRT_QUEUE_FULL: the
  * provider is out of resources right now (retry after progress); op is not
  * posted. Any other status: failed, not posted. */
 NRT_STATUS nrt__net_post_send(nrt__net_ep_t *ep, nrt__net_addr_t dst, const void *buf, size_t len, uint64_t tag,
                               nrt__net_op_t *op);
-NRT_STATUS nrt__net_post_recv(nrt__net_ep_t *ep, void *buf, size_t len, uint64_t tag, nrt__net_op_t *op);
+NRT_STATUS nrt__net_post_recv(nrt__net_ep_t *ep, void *buf, size_t len, uint64_t tag, uint64_t ignore,
+                              nrt__net_op_t *op);
 
 /* Sends a message of at most nrt__net_inject_max() bytes without a
  * completion; |buf| may be reused at once. NRT_QUEUE_FULL as above. */

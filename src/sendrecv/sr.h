@@ -17,10 +17,12 @@
  * and generation); both sides learn the other's in the handshake. The n-th
  * send of a communicator is a tagged message DATA|peer_id|n; the n-th
  * receive is posted with that tag, so transfers match in posting order
- * whatever the timing. A receiver answers each receive with an ACK|id|n
- * message carrying {status, bytes}: libfabric tells only the receiver that
- * a message was truncated, so a send completes when its data went out and
- * its ack came back, and fails when the receive was shorter.
+ * whatever the timing. The protocol is receiver-driven: a receive posts its
+ * buffer and sends CTS|peer_id|n {length}; the send waits for it and sends
+ * its data, or, when the receive is shorter, a zero-byte ABORT in its
+ * place, so both sides fail and nothing is ever truncated (libfabric tells
+ * only the receiver about truncation, and tcp;ofi_rxm drops the connection
+ * on it).
  *
  * References held on a request: the application's (until test_request
  * reports done), the communicator's in-flight slot (until it completes or
@@ -45,9 +47,11 @@
 #include "nrt/nrt_ext.h"
 #include "tensor/tensor.h"
 
-#define NRT__SR_MAX_COMMS 64     /* per logical core (documented) */
+#define NRT__SR_MAX_COMMS 64     /* per logical core (documented; ids have 10 bits of slot) */
 #define NRT__SR_MAX_PENDING 128  /* per communicator (the Neuron runtime's) */
 #define NRT__SR_SLOTS 256        /* in-flight slots, > 2 * MAX_PENDING not needed: > MAX_PENDING */
+#define NRT__SR_GRACE_NS 1000000000ull /* sends whose data went out, after their peer went away */
+#define NRT__SR_RETIRED_MAX 16   /* shm endpoints a core may retire (dead peers) */
 #define NRT__SR_INLINE_COPY (64u << 10) /* local path: copies up to this size run in the poster */
 
 typedef enum { NRT__SR_LOCAL = 0, NRT__SR_SHM = 1, NRT__SR_TCP = 2 } nrt__sr_path_t;
@@ -92,6 +96,8 @@ struct nrt_async_sendrecv_comm {
     uint64_t order;             /* creation order: accepts match first-come */
     bool matched;               /* accept: a HELLO was matched to it */
     _Atomic bool dropped;       /* fault injection dropped it */
+    _Atomic bool graced;        /* failed, with sends whose data went out still in flight */
+    uint64_t grace_end_ns;      /* ... which fail after this time */
 };
 
 struct nrt_async_sendrecv_request {
@@ -102,16 +108,17 @@ struct nrt_async_sendrecv_request {
     size_t len;
     uint64_t seq;
     bool is_send;
+    _Atomic bool data_posted; /* a send whose data libfabric has (see the grace period) */
     _Atomic int done;     /* 0 pending, 1 finished (status, size set) */
-    _Atomic int parts;    /* fabric sends: data out + ack in */
+    _Atomic int parts;    /* -1 once finished (the first outcome claims it) */
     NRT_STATUS status;
     size_t size;
     uint64_t t_post;
     nrt__net_op_t data_op, ack_op;
-    struct nrt__sr_ack {
-        uint32_t status; /* 0: ok, 1: the receive was shorter than the send */
+    struct nrt__sr_ack { /* a clear-to-send: sent by receives, received by sends */
         uint32_t magic;
-        uint64_t len;    /* bytes the receiver got (or posted, when short) */
+        uint32_t pad;
+        uint64_t len;    /* the receive's length */
     } ack;
     nrt__sr_req_t *next; /* retry / copy lists */
     uint8_t retry;       /* which posts still need doing (SR_RETRY_*) */
@@ -124,6 +131,7 @@ struct nrt__sr_core {
     uint32_t gen;
     nrt__net_ep_t *_Atomic eps[NRT__NET_KIND_NUM]; /* opened by the control thread */
     bool tcp_tried;        /* the control thread opened (or tried) the TCP endpoint */
+    nrt__net_ep_t *retired[NRT__SR_RETIRED_MAX]; /* shm endpoints blocked by a dead peer (closed with the core) */
     nrt__mutex_t lock;     /* comm table, retry/copy lists (see docs/INTERNALS.md) */
     nrt__sr_comm_t *comms[NRT__SR_MAX_COMMS];
     uint8_t comm_gen[NRT__SR_MAX_COMMS];
@@ -131,7 +139,8 @@ struct nrt__sr_core {
     nrt__sr_req_t *retry_head;            /* posts refused with "try again" (acks too) */
     nrt__sr_req_t *copy_head, *copy_tail; /* LOCAL copies too large to run inline */
     _Atomic bool has_deferred;            /* either list is non-empty */
-    _Atomic int acks_out;                 /* acknowledgements posted, not yet sent */
+    _Atomic bool any_graced;              /* a failed communicator has graced sends */
+    _Atomic int acks_out;                 /* clear-to-send messages posted, not yet sent */
 
     /* Progress. */
     pthread_t thread;
@@ -185,6 +194,7 @@ NRT_STATUS nrt__sr_core_start(nrt__sr_core_t *core); /* endpoints + progress thr
 void nrt__sr_core_stop(nrt__sr_core_t *core);
 void nrt__sr_core_drain(nrt__sr_core_t *core, uint64_t budget_ns); /* let acknowledgements go out */
 nrt__net_ep_t *nrt__sr_core_ep(nrt__sr_core_t *core, nrt__net_kind_t kind); /* opened on first use */
+void nrt__sr_core_retire_shm(nrt__sr_core_t *core, int dead_pid); /* see sr_data.c */
 NRT_STATUS nrt__sr_post(nrt__sr_req_t *req);
 void nrt__sr_progress(nrt__sr_core_t *core); /* one pass if nobody else is polling */
 void nrt__sr_comm_fail(nrt__sr_comm_t *comm, NRT_STATUS st, const char *why);

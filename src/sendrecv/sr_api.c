@@ -322,7 +322,7 @@ static NRT_STATUS comm_create(const char *func, const char *peer_ip, int peer_ln
         nrt__obj_release(c);
         return NRT_RESOURCE;
     }
-    core->comm_gen[slot] = (uint8_t)((core->comm_gen[slot] + 1) & 0x1f);
+    core->comm_gen[slot] = (uint8_t)((core->comm_gen[slot] + 1) & 0xf); /* 14-bit ids in tags */
     c->id = slot | ((uint32_t)core->comm_gen[slot] << 10);
     core->comms[slot] = c;
     core->ncomms++;
@@ -344,11 +344,18 @@ NRT_API NRT_STATUS nrt_async_sendrecv_accept(const char *peer_ip, int peer_lnc, 
     return comm_create(__func__, peer_ip, peer_lnc, lnc, false, recv_comm);
 }
 
-#define CHECK_COMM(c)                                                                                                 \
+/* NULL is a bad argument (NRT_INVALID); a stale or wrong handle is
+ * NRT_INVALID_HANDLE. */
+#define CHECK_HANDLE(h, type, func)                                                                                   \
     do {                                                                                                              \
-        if (NRT__UNLIKELY(!nrt__obj_check((c), &nrt__sr_comm_type, __func__)))                                        \
+        if (NRT__UNLIKELY(!(h))) {                                                                                    \
+            NRT__LOG(NRT__LOG_ERROR, "%s: argument '%s' is NULL", func, #h);                                          \
+            return NRT_INVALID;                                                                                       \
+        }                                                                                                             \
+        if (NRT__UNLIKELY(!nrt__obj_check((h), (type), func)))                                                        \
             return NRT_INVALID_HANDLE;                                                                                \
     } while (0)
+#define CHECK_COMM(c) CHECK_HANDLE(c, &nrt__sr_comm_type, __func__)
 
 NRT_API NRT_STATUS nrt_async_sendrecv_test_comm(nrt_async_sendrecv_comm_t *comm, bool *done)
 {
@@ -408,8 +415,8 @@ static NRT_STATUS post(const char *func, nrt_tensor_t *tensor, size_t offset, si
                        nrt_async_sendrecv_comm_t *comm, bool is_send, nrt_async_sendrecv_request_t **request)
 {
     CHECK_RUNNING();
-    if (!nrt__obj_check(comm, &nrt__sr_comm_type, func) || !nrt__obj_check(tensor, &nrt__tensor_type, func))
-        return NRT_INVALID_HANDLE;
+    CHECK_HANDLE(tensor, &nrt__tensor_type, func);
+    CHECK_HANDLE(comm, &nrt__sr_comm_type, func);
     if (!request) {
         NRT__LOG(NRT__LOG_ERROR, "%s: argument 'request' is NULL", func);
         return NRT_INVALID;
@@ -503,8 +510,7 @@ NRT_API NRT_STATUS nrt_async_sendrecv_recv_tensor(nrt_tensor_t *tensor, size_t o
 NRT_API NRT_STATUS nrt_async_sendrecv_test_request(nrt_async_sendrecv_request_t *request, bool *done, size_t *size)
 {
     CHECK_RUNNING();
-    if (NRT__UNLIKELY(!nrt__obj_check(request, &nrt__sr_req_type, __func__)))
-        return NRT_INVALID_HANDLE;
+    CHECK_HANDLE(request, &nrt__sr_req_type, __func__);
     CHECK_NOT_NULL(done);
     *done = false;
     if (!atomic_load_explicit(&request->done, memory_order_acquire)) {

@@ -566,16 +566,17 @@ static NRT_STATUS data_path(nrt__sr_comm_t *comm, nrt__sr_path_t path, const str
     return NRT_SUCCESS;
 }
 
-/* Fills the fabric names of |core| in |m| for the paths |want| allows. */
-static void hello_names(nrt__sr_core_t *core, ctl_msg_t *m, bool same_host)
+/* Fills the fabric names of |comm| in |m| for the paths |want| allows. */
+static void hello_names(nrt__sr_comm_t *comm, ctl_msg_t *m, bool same_host)
 {
+    nrt__sr_core_t *core = comm->core;
     nrt__sr_want_t want = nrt__sr_cfg.want;
     if (want != NRT__SR_WANT_SHM) {
         nrt__net_ep_t *t = nrt__sr_core_ep(core, NRT__NET_TCP);
         if (t)
             m->tcp_port = nrt__net_tcp_port(t);
     }
-    if (same_host && want != NRT__SR_WANT_TCP) {
+    if (same_host && want == NRT__SR_WANT_SHM) {
         nrt__net_ep_t *s = nrt__sr_core_ep(core, NRT__NET_SHM);
         size_t len = sizeof(m->shm) - 1;
         if (s && nrt__net_ep_name(s, m->shm, &len) == NRT_SUCCESS)
@@ -630,7 +631,7 @@ static bool try_match(conn_t *c)
     nrt__sr_path_t path;
     if (same_proc && want == NRT__SR_WANT_AUTO)
         path = NRT__SR_LOCAL;
-    else if (same_host && want != NRT__SR_WANT_TCP && h->shm[0] && nrt__sr_core_ep(core, NRT__NET_SHM))
+    else if (same_host && want == NRT__SR_WANT_SHM && h->shm[0] && nrt__sr_core_ep(core, NRT__NET_SHM))
         path = NRT__SR_SHM;
     else
         path = NRT__SR_TCP;
@@ -685,10 +686,40 @@ static void try_match_all(void)
     }
 }
 
+/* True while an older send communicator of the same core to the same peer
+ * is still connecting: HELLOs of one pair go out one at a time, in the
+ * order of the connects, so that the acceptor pairs them with its accepts
+ * in order (first come, first matched). */
+static bool older_connecting(const nrt__sr_comm_t *comm)
+{
+    nrt__sr_core_t *core = comm->core;
+    struct sockaddr_storage a = comm->peer_sa;
+    ip_normalize(&a);
+    bool older = false;
+    nrt__mutex_lock(&core->lock);
+    for (uint32_t i = 0; i < NRT__SR_MAX_COMMS && !older; i++) {
+        const nrt__sr_comm_t *c = core->comms[i];
+        if (!c || c == comm || !c->is_send || c->order >= comm->order || c->peer_lnc != comm->peer_lnc ||
+            atomic_load(&c->state) != NRT__SR_CONNECTING)
+            continue;
+        struct sockaddr_storage b = c->peer_sa;
+        ip_normalize(&b);
+        older = ip_equal(&a, &b);
+    }
+    nrt__mutex_unlock(&core->lock);
+    return older;
+}
+
 /* Starts the next attempt of a waiting connector. */
 static void attempt(pending_comm_t *p)
 {
     nrt__sr_comm_t *comm = p->comm;
+    if (p->port && older_connecting(comm)) {
+        p->at_ns = nrt__now_ns() + 1000000; /* its turn comes after the older one's */
+        p->next = ctl.waiting;
+        ctl.waiting = p;
+        return;
+    }
     int fd = tcp_connect(&comm->peer_sa, p->port ? p->port : ctl.boot_port);
     conn_t *c = fd < 0 ? NULL : conn_add(fd, p->port ? C_HELLO_OUT : C_LOOKUP_OUT, EPOLLIN | EPOLLOUT | EPOLLRDHUP);
     if (!c) {
@@ -784,7 +815,7 @@ static void out_event(conn_t *c, uint32_t events)
             m.comm_id = comm->id;
             m.want = (uint8_t)nrt__sr_cfg.want;
             memcpy(m.host, ctl.host, 16);
-            hello_names(comm->core, &m, same_host);
+            hello_names(comm, &m, same_host);
         }
         if (!conn_send(c->fd, &m)) {
             nrt__obj_retain(comm);
@@ -895,8 +926,11 @@ static void peer_gone(conn_t *c)
                  dead ? ": the process is gone" : "");
         nrt__sr_comm_fail(comm, NRT_FAILURE, why);
     }
-    /* The shm provider leaves a dead peer's region behind: remove it. */
+    /* The shm provider leaves a dead peer's region behind: remove it. A
+     * dead receiver also blocks our shm endpoint's sends for good. */
     if (comm && comm->path == NRT__SR_SHM && pid_dead(comm->peer_pid)) {
+        if (comm->is_send)
+            nrt__sr_core_retire_shm(comm->core, comm->peer_pid);
         char path[NRT__NET_ADDR_MAX + 16];
         if (nrt__net_shm_region_path(comm->peer_shm, path, sizeof(path)) && unlink(path) == 0)
             LOG_INFO("nrt_async_sendrecv: removed %s left by the dead process %d", path, comm->peer_pid);

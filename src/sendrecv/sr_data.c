@@ -27,18 +27,22 @@
 #include "sendrecv/sr.h"
 #include "xu/xu.h"
 
-#define SR_TAG_ACK (1ull << 63)
+/* Tags: bit 63 = a clear-to-send message (receiver -> sender), bit 62 =
+ * an abort in place of data (the send was longer than the receive), bits
+ * 61..48 the destination communicator's id, bits 47..0 the transfer. */
+#define SR_TAG_CTS (1ull << 63)
+#define SR_TAG_ABORT (1ull << 62)
 #define SR_TAG_ID_SHIFT 48
 #define SR_TAG_SEQ_MASK ((1ull << SR_TAG_ID_SHIFT) - 1)
-#define SR_ACK_MAGIC 0x4b434153u /* "SACK" */
-
+#define SR_CTS_MAGIC 0x53544353u /* "SCTS" */
 #define SR_APP_POLL_NS 200000ull /* an application poll this recent means "it is polling" */
 
-enum { SR_RETRY_ACK_RECV = 1, SR_RETRY_DATA = 2, SR_RETRY_ACK_SEND = 4 };
+/* Posts still to make for a request (QUEUE_FULL leaves them for later). */
+enum { SR_RETRY_CTS_RECV = 1, SR_RETRY_DATA = 2, SR_RETRY_CTS_SEND = 4, SR_RETRY_ABORT = 8 };
 
-static inline uint64_t sr_tag(bool ack, uint32_t id, uint64_t seq)
+static inline uint64_t sr_tag(uint64_t kind, uint32_t id, uint64_t seq)
 {
-    return (ack ? SR_TAG_ACK : 0) | ((uint64_t)(id & 0x7fff) << SR_TAG_ID_SHIFT) | (seq & SR_TAG_SEQ_MASK);
+    return kind | ((uint64_t)(id & 0x3fff) << SR_TAG_ID_SHIFT) | (seq & SR_TAG_SEQ_MASK);
 }
 
 void nrt__sr_wake(nrt__sr_core_t *core)
@@ -95,23 +99,20 @@ static bool req_finish(nrt__sr_req_t *req, NRT_STATUS st, size_t size)
     return true;
 }
 
-/* A part of a fabric send (its data, or its ack) ended well. */
-static void req_part_ok(nrt__sr_req_t *req, size_t size)
-{
-    int p = atomic_load_explicit(&req->parts, memory_order_acquire);
-    while (p > 0) {
-        if (atomic_compare_exchange_weak_explicit(&req->parts, &p, p - 1, memory_order_acq_rel,
-                                                  memory_order_acquire)) {
-            if (p == 1) /* both parts in (parts is 0: claimable) */
-                req_finish(req, NRT_SUCCESS, size);
-            return;
-        }
-    }
-}
-
 /*===------------------------------------------------------------------===*/
 /* Fabric paths                                                           */
 /*===------------------------------------------------------------------===*/
+
+/* The protocol is receiver-driven, so a transfer never truncates (libfabric
+ * tells only the receiver about truncation, and tcp;ofi_rxm drops the
+ * connection on it). A receive posts its buffer, then sends the sender a
+ * clear-to-send {length}. A send waits for its clear-to-send, then sends
+ * its data when the receive is long enough, else a zero-byte abort in its
+ * place: both sides then fail. A send completes when its data went out; a
+ * receive when its data (or the abort) came in. */
+
+static NRT_STATUS fabric_post(nrt__sr_req_t *req);
+static void defer_retry(nrt__sr_req_t *req);
 
 static void op_end(nrt__sr_req_t *req)
 {
@@ -119,23 +120,39 @@ static void op_end(nrt__sr_req_t *req)
     nrt__obj_release(req);
 }
 
-static NRT_STATUS fabric_post(nrt__sr_req_t *req);
-static void defer_retry(nrt__sr_req_t *req);
-
-/* The receiver's answer to a transfer: {status, bytes}, sent from the
- * request's own ack buffer (kept alive by the op's reference). */
-static void send_ack(nrt__sr_req_t *req, uint32_t status, uint64_t len)
+/* Posts the next stages |stages| of |req| now or from the progress thread. */
+static void post_stages(nrt__sr_req_t *req, uint8_t stages)
 {
-    req->ack = (struct nrt__sr_ack){.status = status, .magic = SR_ACK_MAGIC, .len = len};
-    req->retry = SR_RETRY_ACK_SEND;
+    req->retry = stages;
     NRT_STATUS st = fabric_post(req);
-    if (st == NRT_QUEUE_FULL)
+    if (st == NRT_QUEUE_FULL) {
         defer_retry(req);
-    else if (st != NRT_SUCCESS)
-        nrt__sr_comm_fail(req->comm, NRT_FAILURE, "could not answer the sender");
+    } else if (st != NRT_SUCCESS) {
+        nrt__sr_comm_fail(req->comm, NRT_FAILURE, "the transport refused a transfer");
+        req_finish(req, NRT_FAILURE, 0);
+    }
 }
 
-static void ack_sent(nrt__net_op_t *op, NRT_STATUS st, size_t len)
+/* Receive side: the data (or an abort) arrived. */
+static void recv_data_done(nrt__net_op_t *op, NRT_STATUS st, size_t len)
+{
+    nrt__sr_req_t *req = (nrt__sr_req_t *)((char *)op - offsetof(nrt__sr_req_t, data_op));
+    nrt__sr_comm_t *comm = req->comm;
+    if (st == NRT_SUCCESS && (op->tag & SR_TAG_ABORT)) {
+        LOG_ERROR("nrt_async_sendrecv: receive #%llu of %zu bytes from %s/lnc %d failed: the matching send is "
+                  "longer than the receive",
+                  (unsigned long long)req->seq, req->len, comm->peer_ip, comm->peer_lnc);
+        req_finish(req, NRT_FAILURE, 0);
+    } else if (st == NRT_SUCCESS) {
+        req_finish(req, NRT_SUCCESS, len);
+    } else {
+        req_finish(req, comm->fail_status ? comm->fail_status : NRT_FAILURE, 0);
+    }
+    op_end(req);
+}
+
+/* Receive side: our clear-to-send went out. */
+static void cts_sent(nrt__net_op_t *op, NRT_STATUS st, size_t len)
 {
     (void)st;
     (void)len;
@@ -144,106 +161,102 @@ static void ack_sent(nrt__net_op_t *op, NRT_STATUS st, size_t len)
     op_end(req);
 }
 
-static void recv_data_done(nrt__net_op_t *op, NRT_STATUS st, size_t len)
-{
-    nrt__sr_req_t *req = (nrt__sr_req_t *)((char *)op - offsetof(nrt__sr_req_t, data_op));
-    nrt__sr_comm_t *comm = req->comm;
-    if (st == NRT_SUCCESS) {
-        req_finish(req, NRT_SUCCESS, len);
-        send_ack(req, 0, len);
-    } else if (atomic_load_explicit(&comm->state, memory_order_acquire) != NRT__SR_FAILED) {
-        /* Truncated (the send was longer) or failed in the provider. */
-        LOG_ERROR("nrt_async_sendrecv: receive #%llu of %zu bytes from %s/lnc %d failed: %s",
-                  (unsigned long long)req->seq, req->len, comm->peer_ip, comm->peer_lnc,
-                  len >= req->len ? "the matching send is longer than the receive" : "transport error");
-        req_finish(req, NRT_FAILURE, 0);
-        send_ack(req, 1, req->len);
-    } else {
-        req_finish(req, comm->fail_status, 0);
-    }
-    op_end(req);
-}
-
+/* Send side: the data (or the abort) went out. */
 static void send_data_done(nrt__net_op_t *op, NRT_STATUS st, size_t len)
 {
     (void)len;
     nrt__sr_req_t *req = (nrt__sr_req_t *)((char *)op - offsetof(nrt__sr_req_t, data_op));
-    if (st == NRT_SUCCESS)
-        req_part_ok(req, req->len);
+    if (st == NRT_SUCCESS && !(op->tag & SR_TAG_ABORT))
+        req_finish(req, NRT_SUCCESS, req->len);
     else
         req_finish(req, st == NRT_TIMEOUT ? st : NRT_FAILURE, 0);
     op_end(req);
 }
 
-static void send_ack_done(nrt__net_op_t *op, NRT_STATUS st, size_t len)
+/* Send side: the receiver's clear-to-send arrived. */
+static void cts_recv_done(nrt__net_op_t *op, NRT_STATUS st, size_t len)
 {
     nrt__sr_req_t *req = (nrt__sr_req_t *)((char *)op - offsetof(nrt__sr_req_t, ack_op));
     nrt__sr_comm_t *comm = req->comm;
-    if (st != NRT_SUCCESS || len != sizeof(req->ack) || req->ack.magic != SR_ACK_MAGIC) {
+    if (st != NRT_SUCCESS || len != sizeof(req->ack) || req->ack.magic != SR_CTS_MAGIC) {
         req_finish(req, st == NRT_SUCCESS ? NRT_FAILURE : (comm->fail_status ? comm->fail_status : NRT_FAILURE), 0);
-    } else if (req->ack.status != 0) {
-        LOG_ERROR("nrt_async_sendrecv: send #%llu of %zu bytes to %s/lnc %d failed: the matching receive "
-                  "is shorter (%llu bytes)",
+    } else if (req->ack.len < req->len) {
+        LOG_ERROR("nrt_async_sendrecv: send #%llu of %zu bytes to %s/lnc %d failed: the matching receive is shorter "
+                  "(%llu bytes)",
                   (unsigned long long)req->seq, req->len, comm->peer_ip, comm->peer_lnc,
                   (unsigned long long)req->ack.len);
-        req_finish(req, NRT_FAILURE, 0);
+        post_stages(req, SR_RETRY_ABORT); /* the receiver fails too */
     } else {
-        req_part_ok(req, req->len);
+        post_stages(req, SR_RETRY_DATA);
     }
     op_end(req);
 }
 
-/* Posts what |req| still needs; QUEUE_FULL leaves the rest in req->retry. */
+/* One libfabric post for |req|, holding a reference and an active count
+ * until its completion. */
+static NRT_STATUS post_one(nrt__sr_req_t *req, nrt__net_op_t *op, nrt__net_done_fn done, bool send, void *buf,
+                           size_t len, uint64_t tag, uint64_t ignore)
+{
+    nrt__sr_comm_t *comm = req->comm;
+    nrt__obj_retain(req);
+    atomic_fetch_add_explicit(&comm->core->active, 1, memory_order_relaxed);
+    op->done = done;
+    NRT_STATUS st = send ? nrt__net_post_send(comm->ep, comm->peer_addr, buf, len, tag, op)
+                         : nrt__net_post_recv(comm->ep, buf, len, tag, ignore, op);
+    if (st != NRT_SUCCESS) {
+        atomic_fetch_sub_explicit(&comm->core->active, 1, memory_order_relaxed);
+        nrt__obj_release(req);
+    }
+    return st;
+}
+
+/* Posts the stages still in req->retry; QUEUE_FULL leaves the rest there. */
 static NRT_STATUS fabric_post(nrt__sr_req_t *req)
 {
     nrt__sr_comm_t *comm = req->comm;
-    nrt__sr_core_t *core = comm->core;
     NRT_STATUS st;
-    if (req->retry & SR_RETRY_ACK_RECV) {
-        nrt__obj_retain(req);
-        atomic_fetch_add_explicit(&core->active, 1, memory_order_relaxed);
-        req->ack_op.done = send_ack_done;
-        st = nrt__net_post_recv(comm->ep, &req->ack, sizeof(req->ack), sr_tag(true, comm->id, req->seq),
-                                &req->ack_op);
+    if (req->retry & SR_RETRY_CTS_RECV) {
+        st = post_one(req, &req->ack_op, cts_recv_done, false, &req->ack, sizeof(req->ack),
+                      sr_tag(SR_TAG_CTS, comm->id, req->seq), 0);
+        if (st != NRT_SUCCESS)
+            return st;
+        req->retry &= (uint8_t)~SR_RETRY_CTS_RECV;
+    }
+    if ((req->retry & SR_RETRY_DATA) && !req->is_send) {
+        /* The data, or an abort in its place. */
+        st = post_one(req, &req->data_op, recv_data_done, false, req->buf, req->len,
+                      sr_tag(0, comm->id, req->seq), SR_TAG_ABORT);
+        if (st != NRT_SUCCESS)
+            return st;
+        req->retry &= (uint8_t)~SR_RETRY_DATA;
+    }
+    if (req->retry & SR_RETRY_CTS_SEND) {
+        req->ack = (struct nrt__sr_ack){.magic = SR_CTS_MAGIC, .len = req->len};
+        atomic_fetch_add_explicit(&comm->core->acks_out, 1, memory_order_relaxed);
+        st = post_one(req, &req->ack_op, cts_sent, true, &req->ack, sizeof(req->ack),
+                      sr_tag(SR_TAG_CTS, comm->peer_id, req->seq), 0);
         if (st != NRT_SUCCESS) {
-            atomic_fetch_sub_explicit(&core->active, 1, memory_order_relaxed);
-            nrt__obj_release(req);
+            atomic_fetch_sub_explicit(&comm->core->acks_out, 1, memory_order_relaxed);
             return st;
         }
-        req->retry &= (uint8_t)~SR_RETRY_ACK_RECV;
+        req->retry &= (uint8_t)~SR_RETRY_CTS_SEND;
     }
-    if (req->retry & SR_RETRY_ACK_SEND) {
-        nrt__obj_retain(req);
-        atomic_fetch_add_explicit(&core->active, 1, memory_order_relaxed);
-        atomic_fetch_add_explicit(&core->acks_out, 1, memory_order_relaxed);
-        req->ack_op.done = ack_sent;
-        st = nrt__net_post_send(comm->ep, comm->peer_addr, &req->ack, sizeof(req->ack),
-                                sr_tag(true, comm->peer_id, req->seq), &req->ack_op);
+    if ((req->retry & SR_RETRY_DATA) && req->is_send) {
+        atomic_store_explicit(&req->data_posted, true, memory_order_release);
+        st = post_one(req, &req->data_op, send_data_done, true, req->buf, req->len,
+                      sr_tag(0, comm->peer_id, req->seq), 0);
         if (st != NRT_SUCCESS) {
-            atomic_fetch_sub_explicit(&core->acks_out, 1, memory_order_relaxed);
-            atomic_fetch_sub_explicit(&core->active, 1, memory_order_relaxed);
-            nrt__obj_release(req);
-            return st;
-        }
-        req->retry &= (uint8_t)~SR_RETRY_ACK_SEND;
-    }
-    if (req->retry & SR_RETRY_DATA) {
-        nrt__obj_retain(req);
-        atomic_fetch_add_explicit(&core->active, 1, memory_order_relaxed);
-        if (req->is_send) {
-            req->data_op.done = send_data_done;
-            st = nrt__net_post_send(comm->ep, comm->peer_addr, req->buf, req->len,
-                                    sr_tag(false, comm->peer_id, req->seq), &req->data_op);
-        } else {
-            req->data_op.done = recv_data_done;
-            st = nrt__net_post_recv(comm->ep, req->buf, req->len, sr_tag(false, comm->id, req->seq), &req->data_op);
-        }
-        if (st != NRT_SUCCESS) {
-            atomic_fetch_sub_explicit(&core->active, 1, memory_order_relaxed);
-            nrt__obj_release(req);
+            atomic_store_explicit(&req->data_posted, false, memory_order_release);
             return st;
         }
         req->retry &= (uint8_t)~SR_RETRY_DATA;
+    }
+    if (req->retry & SR_RETRY_ABORT) {
+        st = post_one(req, &req->data_op, send_data_done, true, req->buf, 0,
+                      sr_tag(SR_TAG_ABORT, comm->peer_id, req->seq), 0);
+        if (st != NRT_SUCCESS)
+            return st;
+        req->retry &= (uint8_t)~SR_RETRY_ABORT;
     }
     return NRT_SUCCESS;
 }
@@ -333,8 +346,6 @@ NRT_STATUS nrt__sr_post(nrt__sr_req_t *req)
 {
     nrt__sr_comm_t *comm = req->comm;
     nrt__sr_core_t *core = comm->core;
-    /* A fabric send ends when its data went out and its ack came back. */
-    atomic_store_explicit(&req->parts, req->is_send && comm->path != NRT__SR_LOCAL ? 2 : 0, memory_order_relaxed);
     nrt__obj_retain(req); /* the in-flight slot's */
     atomic_store_explicit(&comm->inflight[req->seq % NRT__SR_SLOTS], req, memory_order_seq_cst);
     /* Dekker with nrt__sr_comm_fail: it sets FAILED, then sweeps the slots. */
@@ -344,7 +355,7 @@ NRT_STATUS nrt__sr_post(nrt__sr_req_t *req)
     }
     if (comm->path == NRT__SR_LOCAL)
         return local_post(req);
-    req->retry = (uint8_t)(SR_RETRY_DATA | (req->is_send ? SR_RETRY_ACK_RECV : 0));
+    req->retry = req->is_send ? SR_RETRY_CTS_RECV : (uint8_t)(SR_RETRY_DATA | SR_RETRY_CTS_SEND);
     NRT_STATUS st = fabric_post(req);
     if (st == NRT_QUEUE_FULL) {
         defer_retry(req);
@@ -371,22 +382,37 @@ void nrt__sr_comm_fail(nrt__sr_comm_t *comm, NRT_STATUS st, const char *why)
     if (!atomic_compare_exchange_strong_explicit(&comm->state, &s, NRT__SR_FAILED, memory_order_seq_cst,
                                                  memory_order_acquire))
         return;
-    unsigned failed = 0;
+    unsigned failed = 0, graced = 0;
     /* Sweep: every request still in a slot fails now; posted receives are
      * cancelled (a send cannot be; its data stays referenced until the
-     * provider lets go or the endpoint closes). */
+     * provider lets go or the endpoint closes). Transfers whose data may be
+     * on the way (posted receives, sends whose data the provider has) get a
+     * grace period: a peer that finished and closed normally sent or got
+     * it, and the completion may just not have been read yet (sweep_graced
+     * fails what is left afterwards). */
     for (int i = 0; i < NRT__SR_SLOTS; i++) {
-        nrt__sr_req_t *req = atomic_exchange_explicit(&comm->inflight[i], NULL, memory_order_seq_cst);
+        nrt__sr_req_t *req = atomic_load_explicit(&comm->inflight[i], memory_order_seq_cst);
         if (!req)
+            continue;
+        if (comm->path != NRT__SR_LOCAL &&
+            (!req->is_send || atomic_load_explicit(&req->data_posted, memory_order_acquire))) {
+            graced++;
+            continue;
+        }
+        if (!atomic_compare_exchange_strong_explicit(&comm->inflight[i], &req, NULL, memory_order_seq_cst,
+                                                     memory_order_relaxed))
             continue;
         failed += req_finish(req, st, 0);
         if (comm->ep) {
-            if (!req->is_send)
-                nrt__net_cancel(comm->ep, &req->data_op);
-            else
-                nrt__net_cancel(comm->ep, &req->ack_op);
+            nrt__net_cancel(comm->ep, req->is_send ? &req->ack_op : &req->data_op);
         }
         nrt__obj_release(req);
+    }
+    if (graced) {
+        comm->grace_end_ns = nrt__now_ns() + NRT__SR_GRACE_NS;
+        atomic_store_explicit(&comm->graced, true, memory_order_release);
+        atomic_store_explicit(&comm->core->any_graced, true, memory_order_release);
+        atomic_fetch_add_explicit(&comm->core->active, 1, memory_order_relaxed); /* keep progress polling */
     }
     if (comm->path == NRT__SR_LOCAL && !comm->is_send) {
         for (int i = 0; i < NRT__SR_SLOTS; i++) {
@@ -401,7 +427,7 @@ void nrt__sr_comm_fail(nrt__sr_comm_t *comm, NRT_STATUS st, const char *why)
         LOG_ERROR("nrt_async_sendrecv: %s communicator of lnc %d with %s/lnc %d failed to connect: %s (%s)",
                   comm->is_send ? "send" : "receive", comm->core->lnc, comm->peer_ip, comm->peer_lnc, why,
                   nrt_get_status_as_str(st));
-    else if (failed == 0) /* nothing lost: a peer that closed, or our own close */
+    else if (failed == 0 && graced == 0) /* nothing lost: a peer that closed, or our own close */
         LOG_INFO("nrt_async_sendrecv: %s communicator of lnc %d with %s/lnc %d ended: %s",
                  comm->is_send ? "send" : "receive", comm->core->lnc, comm->peer_ip, comm->peer_lnc, why);
     else
@@ -409,6 +435,9 @@ void nrt__sr_comm_fail(nrt__sr_comm_t *comm, NRT_STATUS st, const char *why)
                   "request(s) fail with %s",
                   comm->is_send ? "send" : "receive", comm->core->lnc, comm->peer_ip, comm->peer_lnc, why, failed,
                   nrt_get_status_as_str(st));
+    if (graced)
+        LOG_INFO("nrt_async_sendrecv: %u transfer(s) with %s/lnc %d whose data may be on the way get %u ms to "
+                 "complete", graced, comm->peer_ip, comm->peer_lnc, (unsigned)(NRT__SR_GRACE_NS / 1000000u));
     nrt__sr_wake(comm->core);
 }
 
@@ -459,7 +488,7 @@ static int run_deferred(nrt__sr_core_t *core)
         retry = retry->next;
         NRT_STATUS st = NRT_SUCCESS;
         if (atomic_load_explicit(&req->comm->state, memory_order_acquire) != NRT__SR_FAILED &&
-            (req->retry == SR_RETRY_ACK_SEND || !atomic_load_explicit(&req->done, memory_order_acquire)))
+            !atomic_load_explicit(&req->done, memory_order_acquire))
             st = fabric_post(req);
         if (st == NRT_QUEUE_FULL) {
             nrt__mutex_lock(&core->lock);
@@ -480,6 +509,47 @@ static int run_deferred(nrt__sr_core_t *core)
     return n;
 }
 
+/* Fails the graced sends of failed communicators whose grace ran out
+ * (under the progress flag). */
+static void sweep_graced(nrt__sr_core_t *core)
+{
+    if (!atomic_load_explicit(&core->any_graced, memory_order_acquire))
+        return;
+    uint64_t now = nrt__now_ns();
+    bool left = false;
+    nrt__mutex_lock(&core->lock);
+    for (int c = 0; c < NRT__SR_MAX_COMMS; c++) {
+        nrt__sr_comm_t *comm = core->comms[c];
+        if (!comm || !atomic_load_explicit(&comm->graced, memory_order_acquire))
+            continue;
+        bool pending = false;
+        for (int i = 0; i < NRT__SR_SLOTS && !pending; i++)
+            pending = atomic_load_explicit(&comm->inflight[i], memory_order_relaxed) != NULL;
+        if (pending && now < comm->grace_end_ns) {
+            left = true;
+            continue;
+        }
+        atomic_store_explicit(&comm->graced, false, memory_order_relaxed);
+        atomic_fetch_sub_explicit(&core->active, 1, memory_order_relaxed);
+        for (int i = 0; i < NRT__SR_SLOTS; i++) {
+            nrt__sr_req_t *req = atomic_exchange_explicit(&comm->inflight[i], NULL, memory_order_seq_cst);
+            if (!req)
+                continue;
+            if (req_finish(req, comm->fail_status, 0))
+                LOG_ERROR("nrt_async_sendrecv: %s #%llu %s %s/lnc %d fails with %s: the peer went away before it "
+                          "completed", req->is_send ? "send" : "receive", (unsigned long long)req->seq,
+                          req->is_send ? "to" : "from", comm->peer_ip, comm->peer_lnc,
+                          nrt_get_status_as_str(comm->fail_status));
+            if (!req->is_send && comm->ep)
+                nrt__net_cancel(comm->ep, &req->data_op);
+            nrt__obj_release(req);
+        }
+    }
+    nrt__mutex_unlock(&core->lock);
+    if (!left)
+        atomic_store_explicit(&core->any_graced, false, memory_order_relaxed);
+}
+
 static int progress_once(nrt__sr_core_t *core)
 {
     if (atomic_exchange_explicit(&core->progressing, true, memory_order_acquire))
@@ -491,6 +561,7 @@ static int progress_once(nrt__sr_core_t *core)
             n += nrt__net_progress(ep);
     }
     n += run_deferred(core);
+    sweep_graced(core);
     atomic_store_explicit(&core->progressing, false, memory_order_release);
     return n;
 }
@@ -590,6 +661,46 @@ nrt__net_ep_t *nrt__sr_core_ep(nrt__sr_core_t *core, nrt__net_kind_t kind)
     return ep;
 }
 
+void nrt__sr_core_retire_shm(nrt__sr_core_t *core, int dead_pid)
+{
+    /* libfabric 1.17's shm completes an endpoint's sends in order: once a
+     * receiver died with sends of ours outstanding, no later send of this
+     * endpoint completes, whatever its peer. Fail the core's other shm
+     * communicators now (rather than let them hang) and give new ones a
+     * fresh endpoint; the old one is closed with the core. */
+    nrt__net_ep_t *old = atomic_exchange_explicit(&core->eps[NRT__NET_SHM], NULL, memory_order_acq_rel);
+    if (!old)
+        return;
+    nrt__mutex_lock(&core->lock);
+    for (int i = 0; i < NRT__SR_RETIRED_MAX; i++)
+        if (!core->retired[i]) {
+            core->retired[i] = old;
+            old = NULL;
+            break;
+        }
+    nrt__sr_comm_t *victims[NRT__SR_MAX_COMMS];
+    int n = 0;
+    for (int i = 0; i < NRT__SR_MAX_COMMS; i++) {
+        nrt__sr_comm_t *c = core->comms[i];
+        if (c && c->path == NRT__SR_SHM && atomic_load(&c->state) == NRT__SR_CONNECTED) {
+            nrt__obj_retain(c);
+            victims[n++] = c;
+        }
+    }
+    nrt__mutex_unlock(&core->lock);
+    char why[160];
+    snprintf(why, sizeof(why),
+             "lnc %d's shm endpoint is blocked by sends to the dead process %d (libfabric 1.17 shm completes sends "
+             "in order); connect again",
+             core->lnc, dead_pid);
+    for (int i = 0; i < n; i++) {
+        nrt__sr_comm_fail(victims[i], NRT_FAILURE, why);
+        nrt__obj_release(victims[i]);
+    }
+    if (old) /* no room to park it: keep it open for good rather than free it under a poller */
+        LOG_WARN("nrt_async_sendrecv: lnc %d retired more than %d shm endpoints", core->lnc, NRT__SR_RETIRED_MAX);
+}
+
 NRT_STATUS nrt__sr_core_start(nrt__sr_core_t *core)
 {
     core->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -611,7 +722,7 @@ NRT_STATUS nrt__sr_core_start(nrt__sr_core_t *core)
 
 void nrt__sr_core_drain(nrt__sr_core_t *core, uint64_t budget_ns)
 {
-    /* Acknowledgements still going out: the peer's sends wait for them. */
+    /* Clear-to-send messages still going out. */
     uint64_t end = nrt__now_ns() + budget_ns;
     while (atomic_load_explicit(&core->acks_out, memory_order_acquire) > 0 && nrt__now_ns() < end) {
         if (progress_once(core) == 0)
@@ -652,6 +763,11 @@ void nrt__sr_core_stop(nrt__sr_core_t *core)
         nrt__net_ep_t *ep = atomic_exchange_explicit(&core->eps[k], NULL, memory_order_acq_rel);
         if (ep)
             nrt__net_ep_close(ep); /* ends what the provider still held */
+    }
+    for (int i = 0; i < NRT__SR_RETIRED_MAX; i++) {
+        if (core->retired[i])
+            nrt__net_ep_close(core->retired[i]); /* shm endpoints blocked by a dead peer */
+        core->retired[i] = NULL;
     }
     if (core->wake_fd >= 0)
         close(core->wake_fd);

@@ -39,6 +39,8 @@ int nrt__net_progress(nrt__net_ep_t *ep)
             for (ssize_t i = 0; i < n; i++) {
                 nrt__net_op_t *op = e[i].op_context;
                 nrt__ofi_op_unlink(ep, op);
+                if (op->is_recv)
+                    op->tag = e[i].tag;
                 op->done(op, NRT_SUCCESS, e[i].len);
             }
             total += (int)n;

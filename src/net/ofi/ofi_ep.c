@@ -234,6 +234,7 @@ NRT_STATUS nrt__net_post_send(nrt__net_ep_t *ep, nrt__net_addr_t dst, const void
                               nrt__net_op_t *op)
 {
     op->is_recv = false;
+    op->tag = tag;
     nrt__ofi_op_link(ep, op);
     ssize_t ret = fi_tsend(ep->ep, buf, len, NULL, dst, tag, op);
     if (ret == 0)
@@ -244,11 +245,13 @@ NRT_STATUS nrt__net_post_send(nrt__net_ep_t *ep, nrt__net_addr_t dst, const void
     return nrt__ofi_fail("fi_tsend", (int)ret);
 }
 
-NRT_STATUS nrt__net_post_recv(nrt__net_ep_t *ep, void *buf, size_t len, uint64_t tag, nrt__net_op_t *op)
+NRT_STATUS nrt__net_post_recv(nrt__net_ep_t *ep, void *buf, size_t len, uint64_t tag, uint64_t ignore,
+                              nrt__net_op_t *op)
 {
     op->is_recv = true;
+    op->tag = tag;
     nrt__ofi_op_link(ep, op);
-    ssize_t ret = fi_trecv(ep->ep, buf, len, NULL, FI_ADDR_UNSPEC, tag, 0, op);
+    ssize_t ret = fi_trecv(ep->ep, buf, len, NULL, FI_ADDR_UNSPEC, tag, ignore, op);
     if (ret == 0)
         return NRT_SUCCESS;
     nrt__ofi_op_unlink(ep, op);
