@@ -130,7 +130,7 @@ struct nrt__sr_core {
     int vnc;   /* visible index in this process */
     uint32_t gen;
     nrt__net_ep_t *_Atomic eps[NRT__NET_KIND_NUM]; /* opened by the control thread */
-    bool tcp_tried;        /* the control thread opened (or tried) the TCP endpoint */
+    _Atomic bool eps_ready; /* the progress thread has opened (or failed to open) the endpoints */
     nrt__net_ep_t *retired[NRT__SR_RETIRED_MAX]; /* shm endpoints blocked by a dead peer (closed with the core) */
     nrt__mutex_t lock;     /* comm table, retry/copy lists (see docs/INTERNALS.md) */
     nrt__sr_comm_t *comms[NRT__SR_MAX_COMMS];
@@ -187,13 +187,14 @@ void nrt__sr_ctl_unregister(nrt__sr_core_t *core);       /* drop every control c
 void nrt__sr_ctl_add_comm(nrt__sr_comm_t *comm);         /* start connecting / accepting */
 void nrt__sr_ctl_shutdown(void);                         /* last core closed or nrt_close */
 void nrt__sr_ctl_drop(nrt__sr_comm_t *comm);             /* end its control connection (the peer notices) */
+void nrt__sr_ctl_wake(void);                             /* something it waits for is ready */
 bool nrt__sr_same_host_id(const uint8_t id[16]);
 
 /* sr_data.c: the data plane. */
 NRT_STATUS nrt__sr_core_start(nrt__sr_core_t *core); /* endpoints + progress thread */
 void nrt__sr_core_stop(nrt__sr_core_t *core);
 void nrt__sr_core_drain(nrt__sr_core_t *core, uint64_t budget_ns); /* let acknowledgements go out */
-nrt__net_ep_t *nrt__sr_core_ep(nrt__sr_core_t *core, nrt__net_kind_t kind); /* opened on first use */
+nrt__net_ep_t *nrt__sr_core_ep(nrt__sr_core_t *core, nrt__net_kind_t kind); /* NULL: none (yet) */
 void nrt__sr_core_retire_shm(nrt__sr_core_t *core, int dead_pid); /* see sr_data.c */
 NRT_STATUS nrt__sr_post(nrt__sr_req_t *req);
 void nrt__sr_progress(nrt__sr_core_t *core); /* one pass if nobody else is polling */

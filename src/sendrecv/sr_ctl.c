@@ -599,8 +599,8 @@ static bool try_match(conn_t *c)
 {
     ctl_msg_t *h = &c->msg;
     nrt__sr_core_t *core = nrt__sr_core_get(h->to_lnc);
-    if (!core)
-        return false;
+    if (!core || !atomic_load_explicit(&core->eps_ready, memory_order_acquire))
+        return false; /* stays parked: retried when the core is ready or an accept arrives */
     nrt__sr_comm_t *best = NULL;
     nrt__mutex_lock(&core->lock);
     for (uint32_t i = 0; i < NRT__SR_MAX_COMMS; i++) {
@@ -714,7 +714,7 @@ static bool older_connecting(const nrt__sr_comm_t *comm)
 static void attempt(pending_comm_t *p)
 {
     nrt__sr_comm_t *comm = p->comm;
-    if (p->port && older_connecting(comm)) {
+    if (p->port && (!atomic_load_explicit(&comm->core->eps_ready, memory_order_acquire) || older_connecting(comm))) {
         p->at_ns = nrt__now_ns() + 1000000; /* its turn comes after the older one's */
         p->next = ctl.waiting;
         ctl.waiting = p;
@@ -1040,16 +1040,6 @@ static void *ctl_main(void *arg)
     struct epoll_event evs[32];
     for (;;) {
         nrt__mutex_lock(&ctl.lock);
-        /* Open the TCP endpoints of new cores now, in the background: the
-         * first libfabric call of a process takes a while (provider
-         * discovery), better here than in a handshake. */
-        for (int lnc = 0; lnc < 64 && nrt__sr_cfg.want != NRT__SR_WANT_SHM; lnc++) {
-            nrt__sr_core_t *core = (ctl.our_lncs & (1ull << lnc)) ? nrt__sr_core_get(lnc) : NULL;
-            if (core && !core->tcp_tried) {
-                core->tcp_tried = true;
-                nrt__sr_core_ep(core, NRT__NET_TCP);
-            }
-        }
         uint64_t now = nrt__now_ns();
         run_waiting(now);
         reregister_due();
@@ -1071,7 +1061,7 @@ static void *ctl_main(void *arg)
             } else if (c->kind == C_HELLO_IN && now - c->since_ns > nrt__sr_cfg.connect_timeout_ns + 1000000000ull) {
                 conn_close(c); /* never matched */
             } else if (c->kind == C_HELLO_IN) {
-                timeout = timeout < 0 ? 1000 : timeout;
+                timeout = timeout < 0 || timeout > 20 ? 20 : timeout;
             }
         }
         nrt__mutex_unlock(&ctl.lock);
@@ -1251,4 +1241,10 @@ void nrt__sr_ctl_drop(nrt__sr_comm_t *comm)
             shutdown(c->fd, SHUT_RDWR);
     }
     nrt__mutex_unlock(&ctl.lock);
+}
+
+void nrt__sr_ctl_wake(void)
+{
+    if (ctl.wake_fd >= 0)
+        wake_ctl();
 }

@@ -605,12 +605,15 @@ static void nap(nrt__sr_core_t *core, uint64_t timeout_ns, bool fabric)
     atomic_store_explicit(&core->wake_pending, false, memory_order_release);
 }
 
+static void open_endpoints(nrt__sr_core_t *core);
+
 static void *progress_main(void *arg)
 {
     nrt__sr_core_t *core = arg;
     char name[16];
     snprintf(name, sizeof(name), "nrt-sr%d", core->lnc);
     pthread_setname_np(pthread_self(), name);
+    open_endpoints(core);
     uint64_t last = nrt__now_ns(), napns = 50000;
     while (!atomic_load_explicit(&core->stop, memory_order_acquire)) {
         if (progress_once(core) > 0) {
@@ -651,14 +654,21 @@ static void *progress_main(void *arg)
 
 nrt__net_ep_t *nrt__sr_core_ep(nrt__sr_core_t *core, nrt__net_kind_t kind)
 {
-    nrt__net_ep_t *ep = atomic_load_explicit(&core->eps[kind], memory_order_acquire);
-    if (ep)
-        return ep;
-    /* Opened by the control thread only, so no race on the slot. */
-    if (nrt__net_ep_open(kind, &ep) != NRT_SUCCESS)
-        return NULL;
-    atomic_store_explicit(&core->eps[kind], ep, memory_order_release);
-    return ep;
+    return atomic_load_explicit(&core->eps[kind], memory_order_acquire);
+}
+
+/* The progress thread opens its core's endpoints when it starts: the first
+ * libfabric call of a process takes a while (provider discovery), and no
+ * application call or control-plane step should wait for it. */
+static void open_endpoints(nrt__sr_core_t *core)
+{
+    nrt__net_ep_t *ep;
+    if (nrt__sr_cfg.want != NRT__SR_WANT_SHM && nrt__net_ep_open(NRT__NET_TCP, &ep) == NRT_SUCCESS)
+        atomic_store_explicit(&core->eps[NRT__NET_TCP], ep, memory_order_release);
+    if (nrt__sr_cfg.want == NRT__SR_WANT_SHM && nrt__net_ep_open(NRT__NET_SHM, &ep) == NRT_SUCCESS)
+        atomic_store_explicit(&core->eps[NRT__NET_SHM], ep, memory_order_release);
+    atomic_store_explicit(&core->eps_ready, true, memory_order_release);
+    nrt__sr_ctl_wake();
 }
 
 void nrt__sr_core_retire_shm(nrt__sr_core_t *core, int dead_pid)
@@ -668,9 +678,13 @@ void nrt__sr_core_retire_shm(nrt__sr_core_t *core, int dead_pid)
      * endpoint completes, whatever its peer. Fail the core's other shm
      * communicators now (rather than let them hang) and give new ones a
      * fresh endpoint; the old one is closed with the core. */
-    nrt__net_ep_t *old = atomic_exchange_explicit(&core->eps[NRT__NET_SHM], NULL, memory_order_acq_rel);
+    nrt__net_ep_t *old = atomic_load_explicit(&core->eps[NRT__NET_SHM], memory_order_acquire);
     if (!old)
         return;
+    nrt__net_ep_t *fresh = NULL;
+    if (nrt__net_ep_open(NRT__NET_SHM, &fresh) != NRT_SUCCESS)
+        fresh = NULL;
+    atomic_store_explicit(&core->eps[NRT__NET_SHM], fresh, memory_order_release);
     nrt__mutex_lock(&core->lock);
     for (int i = 0; i < NRT__SR_RETIRED_MAX; i++)
         if (!core->retired[i]) {
