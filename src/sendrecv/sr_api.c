@@ -17,6 +17,7 @@ nrt__sr_cfg_t nrt__sr_cfg;
 /* The cores by absolute id; sr_lock guards the table and init/close. */
 static nrt__sr_core_t *sr_cores[NRT__MAX_CORES];
 static nrt__mutex_t sr_lock = NRT__MUTEX_INITIALIZER;
+static bool sr_cfg_read; /* nrt__sr_cfg holds this runtime's settings (sr_lock) */
 
 static void comm_destroy(nrt__obj_t *o)
 {
@@ -135,8 +136,11 @@ NRT_API NRT_STATUS nrt_async_sendrecv_init(int lnc)
                   lnc);
         goto out;
     }
-    if (!read_cfg())
+    /* Settings are read once per nrt_init (progress and control threads
+     * read them without a lock). */
+    if (!sr_cfg_read && !read_cfg())
         goto out;
+    sr_cfg_read = true;
     nrt__sr_core_t *core = calloc(1, sizeof(*core));
     if (!core) {
         LOG_ERROR("%s: out of memory", __func__);
@@ -251,6 +255,7 @@ void nrt__sr_close_all(void)
         core_destroy(core);
     }
     nrt__sr_ctl_shutdown();
+    sr_cfg_read = false;
     /* Requests the application never tested to the end are gone too. */
     nrt__obj_close_all(NRT__OBJ_SR_REQUEST);
     nrt__obj_close_all(NRT__OBJ_COMM);

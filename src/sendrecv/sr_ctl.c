@@ -1245,6 +1245,8 @@ void nrt__sr_ctl_drop(nrt__sr_comm_t *comm)
 
 void nrt__sr_ctl_wake(void)
 {
-    if (ctl.wake_fd >= 0)
+    nrt__mutex_lock(&ctl.lock);
+    if (ctl.started)
         wake_ctl();
+    nrt__mutex_unlock(&ctl.lock);
 }
