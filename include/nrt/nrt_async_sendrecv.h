@@ -22,10 +22,14 @@
  * IPv4 and IPv6 addresses both work. For accept, peer_ip is the sender's
  * address as the receiver sees it (on loopback, "127.0.0.1" or "::1").
  *
- * Paths. Cores of one process copy directly; processes of one host use
- * libfabric's shm provider; hosts use libfabric's tcp;ofi_rxm.
- * OPENNRT_SR_TRANSPORT=tcp|shm forces one (docs/CONFIG.md); the extension
- * nrtx_async_sendrecv_comm_info() (nrt/nrt_ext.h) says which is in use.
+ * Paths. Cores of one process copy directly; other processes, on this
+ * host or another, are reached over libfabric's tcp;ofi_rxm.
+ * OPENNRT_SR_TRANSPORT=shm makes processes of one host use libfabric's shm
+ * provider instead: faster, but with libfabric 1.17 a receiver that dies
+ * with sends outstanding blocks the sender's shm endpoint for good, so then
+ * the sender's other shm communicators on that core fail too (new ones get a
+ * fresh endpoint); docs/API.md. nrtx_async_sendrecv_comm_info()
+ * (nrt/nrt_ext.h) says which path a communicator uses.
  *
  * Progress. Every initialized core has a progress thread that moves data
  * whether or not the application calls test_request; test_request also
@@ -43,7 +47,9 @@
  * about OPENNRT_SR_PEER_TIMEOUT_MS) fails for good: its pending requests
  * complete with NRT_FAILURE within about two seconds (one log line names
  * the peer), and later posts on it return NRT_FAILURE. The core's other
- * communicators are not affected.
+ * communicators are not affected (except under OPENNRT_SR_TRANSPORT=shm,
+ * see Paths). A transfer whose data may already be on the way when the
+ * peer's connection ends gets one more second to complete.
  *
  * Blocking. No function here waits for the network: init and close take
  * at most a few milliseconds (close lets acknowledgements of finished

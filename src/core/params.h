@@ -85,8 +85,8 @@
       "async send/recv: a peer host that stops answering (TCP keep-alive) fails its communicators after about "     \
       "this long; a peer process that dies is noticed at once")                                                      \
     X(OPENNRT_SR_TRANSPORT, STRING, 0, 0, "auto", SENDRECV,                                                          \
-      "async send/recv path between processes: `auto` (shm on one host, tcp between hosts), `tcp` or `shm`; "       \
-      "cores of one process copy directly under `auto`")                                                             \
+      "async send/recv path between processes: `auto` or `tcp` (libfabric tcp;ofi_rxm), `shm` (libfabric shm, "     \
+      "processes of one host; see docs/API.md); cores of one process copy directly unless `tcp` or `shm` is set")   \
     X(OPENNRT_SR_SPIN_US, INT, 0, 1000000, "50", SENDRECV,                                                           \
       "async send/recv: microseconds a core's progress thread polls after the last completion before it naps")      \
     X(OPENNRT_SCALE_PASSES, INT, 1, 999, "1", MODEL,                                                                   \
