@@ -198,6 +198,7 @@ nrt__net_ep_t *nrt__sr_core_ep(nrt__sr_core_t *core, nrt__net_kind_t kind); /* N
 void nrt__sr_core_retire_shm(nrt__sr_core_t *core, int dead_pid); /* see sr_data.c */
 NRT_STATUS nrt__sr_post(nrt__sr_req_t *req);
 void nrt__sr_progress(nrt__sr_core_t *core); /* one pass if nobody else is polling */
+void nrt__sr_sweep_graced(nrt__sr_core_t *core); /* fail graced transfers past their grace */
 void nrt__sr_comm_fail(nrt__sr_comm_t *comm, NRT_STATUS st, const char *why);
 void nrt__sr_comm_connected(nrt__sr_comm_t *comm); /* publish CONNECTED, wake */
 void nrt__sr_comm_teardown(nrt__sr_comm_t *comm);  /* destroy path: drop cells, peer */

@@ -599,7 +599,9 @@ static bool try_match(conn_t *c)
 {
     ctl_msg_t *h = &c->msg;
     nrt__sr_core_t *core = nrt__sr_core_get(h->to_lnc);
-    if (!core || !atomic_load_explicit(&core->eps_ready, memory_order_acquire))
+    bool local_hello = nrt__sr_same_host_id(h->host) && h->pid == (int32_t)getpid() &&
+                       nrt__sr_cfg.want == NRT__SR_WANT_AUTO && h->want == NRT__SR_WANT_AUTO;
+    if (!core || (!local_hello && !atomic_load_explicit(&core->eps_ready, memory_order_acquire)))
         return false; /* stays parked: retried when the core is ready or an accept arrives */
     nrt__sr_comm_t *best = NULL;
     nrt__mutex_lock(&core->lock);
@@ -714,7 +716,9 @@ static bool older_connecting(const nrt__sr_comm_t *comm)
 static void attempt(pending_comm_t *p)
 {
     nrt__sr_comm_t *comm = p->comm;
-    if (p->port && (!atomic_load_explicit(&comm->core->eps_ready, memory_order_acquire) || older_connecting(comm))) {
+    bool local = nrt__sr_same_host_id(p->host) && p->pid == (int)getpid() && nrt__sr_cfg.want == NRT__SR_WANT_AUTO;
+    if (p->port && ((!local && !atomic_load_explicit(&comm->core->eps_ready, memory_order_acquire)) ||
+                    older_connecting(comm))) {
         p->at_ns = nrt__now_ns() + 1000000; /* its turn comes after the older one's */
         p->next = ctl.waiting;
         ctl.waiting = p;
@@ -1044,6 +1048,13 @@ static void *ctl_main(void *arg)
         run_waiting(now);
         reregister_due();
         int timeout = ctl.waiting || ctl.reregister ? 10 : -1;
+        for (int lnc = 0; lnc < 64; lnc++) {
+            nrt__sr_core_t *core = (ctl.our_lncs & (1ull << lnc)) ? nrt__sr_core_get(lnc) : NULL;
+            if (core && atomic_load_explicit(&core->any_graced, memory_order_acquire)) {
+                nrt__sr_sweep_graced(core);
+                timeout = timeout < 0 || timeout > 100 ? 100 : timeout;
+            }
+        }
         /* Connecting comms also time out here (test_comm need not poll). */
         for (uint32_t i = 0; i < CTL_MAX_CONNS; i++) {
             conn_t *c = ctl.conns[i];

@@ -509,9 +509,10 @@ static int run_deferred(nrt__sr_core_t *core)
     return n;
 }
 
-/* Fails the graced sends of failed communicators whose grace ran out
- * (under the progress flag). */
-static void sweep_graced(nrt__sr_core_t *core)
+/* Fails the graced transfers of failed communicators whose grace ran out.
+ * Called by pollers and by the control thread (a poller may be stuck in a
+ * provider that waits on a dead peer). */
+void nrt__sr_sweep_graced(nrt__sr_core_t *core)
 {
     if (!atomic_load_explicit(&core->any_graced, memory_order_acquire))
         return;
@@ -529,7 +530,8 @@ static void sweep_graced(nrt__sr_core_t *core)
             left = true;
             continue;
         }
-        atomic_store_explicit(&comm->graced, false, memory_order_relaxed);
+        if (!atomic_exchange_explicit(&comm->graced, false, memory_order_acq_rel))
+            continue; /* another sweeper took it */
         atomic_fetch_sub_explicit(&core->active, 1, memory_order_relaxed);
         for (int i = 0; i < NRT__SR_SLOTS; i++) {
             nrt__sr_req_t *req = atomic_exchange_explicit(&comm->inflight[i], NULL, memory_order_seq_cst);
@@ -561,7 +563,7 @@ static int progress_once(nrt__sr_core_t *core)
             n += nrt__net_progress(ep);
     }
     n += run_deferred(core);
-    sweep_graced(core);
+    nrt__sr_sweep_graced(core);
     atomic_store_explicit(&core->progressing, false, memory_order_release);
     return n;
 }
