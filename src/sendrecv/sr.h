@@ -130,6 +130,7 @@ struct nrt__sr_core {
     int vnc;   /* visible index in this process */
     uint32_t gen;
     nrt__net_ep_t *_Atomic eps[NRT__NET_KIND_NUM]; /* opened by the control thread */
+    _Atomic bool shm_blocked; /* a dead receiver blocked the shm endpoint (see retire) */
     _Atomic bool eps_ready; /* the progress thread has opened (or failed to open) the endpoints */
     nrt__net_ep_t *retired[NRT__SR_RETIRED_MAX]; /* shm endpoints blocked by a dead peer (closed with the core) */
     nrt__mutex_t lock;     /* comm table, retry/copy lists (see docs/INTERNALS.md) */
@@ -195,7 +196,7 @@ NRT_STATUS nrt__sr_core_start(nrt__sr_core_t *core); /* endpoints + progress thr
 void nrt__sr_core_stop(nrt__sr_core_t *core);
 void nrt__sr_core_drain(nrt__sr_core_t *core, uint64_t budget_ns); /* let acknowledgements go out */
 nrt__net_ep_t *nrt__sr_core_ep(nrt__sr_core_t *core, nrt__net_kind_t kind); /* NULL: none (yet) */
-void nrt__sr_core_retire_shm(nrt__sr_core_t *core, int dead_pid); /* see sr_data.c */
+int nrt__sr_core_retire_shm(nrt__sr_core_t *core, int dead_pid, nrt__sr_comm_t **victims); /* see sr_data.c */
 NRT_STATUS nrt__sr_post(nrt__sr_req_t *req);
 void nrt__sr_progress(nrt__sr_core_t *core); /* one pass if nobody else is polling */
 void nrt__sr_sweep_graced(nrt__sr_core_t *core); /* fail graced transfers past their grace */

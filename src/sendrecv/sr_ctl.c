@@ -73,7 +73,7 @@ typedef struct ctl_msg {
     uint8_t pad[2];
     uint8_t host[16];
     char shm[NRT__NET_ADDR_MAX]; /* HELLO / WELCOME: shm endpoint name ("" none) */
-    char text[64];               /* REJECT / REG_TAKEN: why */
+    char text[160];              /* REJECT / REG_TAKEN: why */
 } ctl_msg_t;
 
 typedef enum {
@@ -635,10 +635,14 @@ static bool try_match(conn_t *c)
         path = NRT__SR_LOCAL;
     else if (same_host && want == NRT__SR_WANT_SHM && h->shm[0] && nrt__sr_core_ep(core, NRT__NET_SHM))
         path = NRT__SR_SHM;
+    else if (same_host && want == NRT__SR_WANT_SHM && atomic_load(&core->shm_blocked))
+        path = NRT__SR_SHM; /* refused below */
     else
         path = NRT__SR_TCP;
     const char *why = NULL;
-    if (want == NRT__SR_WANT_SHM && path != NRT__SR_SHM)
+    if (path == NRT__SR_SHM && atomic_load(&core->shm_blocked))
+        why = "this core's shm endpoint was blocked by a peer that died; close and init send/recv of the core again";
+    else if (want == NRT__SR_WANT_SHM && path != NRT__SR_SHM)
         why = same_host ? "the shm provider is not available" : "OPENNRT_SR_TRANSPORT=shm, but the peer is on another host";
     else if (path == NRT__SR_TCP && !h->tcp_port)
         why = "the peer has no TCP endpoint (FI_PROVIDER?)";
@@ -933,8 +937,17 @@ static void peer_gone(conn_t *c)
     /* The shm provider leaves a dead peer's region behind: remove it. A
      * dead receiver also blocks our shm endpoint's sends for good. */
     if (comm && comm->path == NRT__SR_SHM && pid_dead(comm->peer_pid)) {
-        if (comm->is_send)
-            nrt__sr_core_retire_shm(comm->core, comm->peer_pid);
+        if (comm->is_send) {
+            nrt__sr_comm_t *victims[NRT__SR_MAX_COMMS];
+            int n = nrt__sr_core_retire_shm(comm->core, comm->peer_pid, victims);
+            for (int v = 0; v < n; v++) {
+                /* Their peers must learn it too: end the control connections. */
+                for (uint32_t i = 0; i < CTL_MAX_CONNS; i++)
+                    if (ctl.conns[i] && ctl.conns[i]->comm == victims[v] && ctl.conns[i]->kind == C_COMM)
+                        shutdown(ctl.conns[i]->fd, SHUT_RDWR);
+                nrt__obj_release(victims[v]);
+            }
+        }
         char path[NRT__NET_ADDR_MAX + 16];
         if (nrt__net_shm_region_path(comm->peer_shm, path, sizeof(path)) && unlink(path) == 0)
             LOG_INFO("nrt_async_sendrecv: removed %s left by the dead process %d", path, comm->peer_pid);

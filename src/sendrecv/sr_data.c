@@ -673,20 +673,20 @@ static void open_endpoints(nrt__sr_core_t *core)
     nrt__sr_ctl_wake();
 }
 
-void nrt__sr_core_retire_shm(nrt__sr_core_t *core, int dead_pid)
+int nrt__sr_core_retire_shm(nrt__sr_core_t *core, int dead_pid, nrt__sr_comm_t **victims_out)
 {
     /* libfabric 1.17's shm completes an endpoint's sends in order: once a
      * receiver died with sends of ours outstanding, no later send of this
      * endpoint completes, whatever its peer. Fail the core's other shm
      * communicators now (rather than let them hang) and give new ones a
      * fresh endpoint; the old one is closed with the core. */
-    nrt__net_ep_t *old = atomic_load_explicit(&core->eps[NRT__NET_SHM], memory_order_acquire);
+    nrt__net_ep_t *old = atomic_exchange_explicit(&core->eps[NRT__NET_SHM], NULL, memory_order_acq_rel);
     if (!old)
-        return;
-    nrt__net_ep_t *fresh = NULL;
-    if (nrt__net_ep_open(NRT__NET_SHM, &fresh) != NRT_SUCCESS)
-        fresh = NULL;
-    atomic_store_explicit(&core->eps[NRT__NET_SHM], fresh, memory_order_release);
+        return 0;
+    /* No new endpoint: a poller may still be inside the old one, waiting on
+     * the dead peer; new shm communicators of this core are refused (the
+     * log says why) until send/recv of the core is closed and opened again. */
+    atomic_store_explicit(&core->shm_blocked, true, memory_order_release);
     nrt__mutex_lock(&core->lock);
     for (int i = 0; i < NRT__SR_RETIRED_MAX; i++)
         if (!core->retired[i]) {
@@ -707,14 +707,14 @@ void nrt__sr_core_retire_shm(nrt__sr_core_t *core, int dead_pid)
     char why[160];
     snprintf(why, sizeof(why),
              "lnc %d's shm endpoint is blocked by sends to the dead process %d (libfabric 1.17 shm completes sends "
-             "in order); connect again",
+             "in order)",
              core->lnc, dead_pid);
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < n; i++)
         nrt__sr_comm_fail(victims[i], NRT_FAILURE, why);
-        nrt__obj_release(victims[i]);
-    }
     if (old) /* no room to park it: keep it open for good rather than free it under a poller */
         LOG_WARN("nrt_async_sendrecv: lnc %d retired more than %d shm endpoints", core->lnc, NRT__SR_RETIRED_MAX);
+    memcpy(victims_out, victims, (size_t)n * sizeof(*victims));
+    return n; /* the caller drops their connections and releases them */
 }
 
 NRT_STATUS nrt__sr_core_start(nrt__sr_core_t *core)
