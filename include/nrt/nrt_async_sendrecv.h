@@ -27,8 +27,9 @@
  * OPENNRT_SR_TRANSPORT=shm makes processes of one host use libfabric's shm
  * provider instead: faster, but with libfabric 1.17 a receiver that dies
  * with sends outstanding blocks the sender's shm endpoint for good, so then
- * the sender's other shm communicators on that core fail too (new ones get a
- * fresh endpoint); docs/API.md. nrtx_async_sendrecv_comm_info()
+ * the sender's other shm communicators on that core fail too, and new shm
+ * ones are refused until the core is closed and initialized again;
+ * docs/API.md. nrtx_async_sendrecv_comm_info()
  * (nrt/nrt_ext.h) says which path a communicator uses.
  *
  * Progress. Every initialized core has a progress thread that moves data
