@@ -70,6 +70,9 @@ const char *nrt__net_kind_name(nrt__net_kind_t kind);
  * (dual-stack) rather than IPv4's. Logs and returns NRT_FAILURE when the
  * provider is missing or FI_PROVIDER excludes it. */
 NRT_STATUS nrt__net_ep_open(nrt__net_kind_t kind, nrt__net_ep_t **out);
+/* The same, for TCP bound to |bind_ip| (numeric; NULL: the wildcard). */
+NRT_STATUS nrt__net_ep_open_at(nrt__net_kind_t kind, const char *bind_ip, nrt__net_ep_t **out);
+const char *nrt__net_tcp_bind_ip(const nrt__net_ep_t *ep); /* "" for the wildcard */
 
 /* Closes |ep|: every operation still posted reports done(NRT_FAILURE)
  * first, then the libfabric objects are closed. */

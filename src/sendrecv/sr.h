@@ -51,7 +51,8 @@
 #define NRT__SR_MAX_PENDING 128  /* per communicator (the Neuron runtime's) */
 #define NRT__SR_SLOTS 256        /* in-flight slots, > 2 * MAX_PENDING not needed: > MAX_PENDING */
 #define NRT__SR_GRACE_NS 1000000000ull /* sends whose data went out, after their peer went away */
-#define NRT__SR_RETIRED_MAX 16   /* shm endpoints a core may retire (dead peers) */
+#define NRT__SR_RETIRED_MAX 16
+#define NRT__SR_TCP_EPS 8         /* local addresses a core serves (loopback, each interface used) */   /* shm endpoints a core may retire (dead peers) */
 #define NRT__SR_INLINE_COPY (64u << 10) /* local path: copies up to this size run in the poster */
 
 typedef enum { NRT__SR_LOCAL = 0, NRT__SR_SHM = 1, NRT__SR_TCP = 2 } nrt__sr_path_t;
@@ -132,7 +133,8 @@ struct nrt__sr_core {
     nrt__net_ep_t *_Atomic eps[NRT__NET_KIND_NUM]; /* opened by the control thread */
     _Atomic bool shm_blocked; /* a dead receiver blocked the shm endpoint (see retire) */
     _Atomic bool eps_ready; /* the progress thread has opened (or failed to open) the endpoints */
-    nrt__net_ep_t *retired[NRT__SR_RETIRED_MAX]; /* shm endpoints blocked by a dead peer (closed with the core) */
+    nrt__net_ep_t *retired[NRT__SR_RETIRED_MAX];
+    nrt__net_ep_t *_Atomic tcp_at[NRT__SR_TCP_EPS]; /* TCP endpoints bound to the local IPs peers reach */ /* shm endpoints blocked by a dead peer (closed with the core) */
     nrt__mutex_t lock;     /* comm table, retry/copy lists (see docs/INTERNALS.md) */
     nrt__sr_comm_t *comms[NRT__SR_MAX_COMMS];
     uint8_t comm_gen[NRT__SR_MAX_COMMS];
@@ -196,6 +198,7 @@ NRT_STATUS nrt__sr_core_start(nrt__sr_core_t *core); /* endpoints + progress thr
 void nrt__sr_core_stop(nrt__sr_core_t *core);
 void nrt__sr_core_drain(nrt__sr_core_t *core, uint64_t budget_ns); /* let acknowledgements go out */
 nrt__net_ep_t *nrt__sr_core_ep(nrt__sr_core_t *core, nrt__net_kind_t kind); /* NULL: none (yet) */
+nrt__net_ep_t *nrt__sr_core_tcp_ep(nrt__sr_core_t *core, const char *local_ip); /* control thread */
 int nrt__sr_core_retire_shm(nrt__sr_core_t *core, int dead_pid, nrt__sr_comm_t **victims); /* see sr_data.c */
 NRT_STATUS nrt__sr_post(nrt__sr_req_t *req);
 void nrt__sr_progress(nrt__sr_core_t *core); /* one pass if nobody else is polling */

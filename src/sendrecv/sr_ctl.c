@@ -525,9 +525,23 @@ static void comm_fail_ctl(nrt__sr_comm_t *comm, NRT_STATUS st, const char *why)
     nrt__sr_comm_fail(comm, st, why);
 }
 
+/* The numeric local address of connection |fd| (v4-mapped made IPv4). */
+static bool local_ip(int fd, char *out, size_t cap)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0)
+        return false;
+    ip_normalize(&ss);
+    const void *a = ss.ss_family == AF_INET ? (const void *)&((struct sockaddr_in *)&ss)->sin_addr
+                                            : (const void *)&((struct sockaddr_in6 *)&ss)->sin6_addr;
+    return inet_ntop(ss.ss_family, a, out, (socklen_t)cap) != NULL;
+}
+
 /* Sets up the data path of |comm| for |path| with the peer's names. */
 static NRT_STATUS data_path(nrt__sr_comm_t *comm, nrt__sr_path_t path, const struct sockaddr_storage *peer_ip,
-                            uint16_t tcp_port, const char *shm, uint32_t peer_comm_id, int peer_lnc_core)
+                            uint16_t tcp_port, const char *shm, uint32_t peer_comm_id, int peer_lnc_core,
+                            nrt__net_ep_t *tcp_ep)
 {
     comm->path = path;
     comm->peer_id = peer_comm_id;
@@ -548,7 +562,7 @@ static NRT_STATUS data_path(nrt__sr_comm_t *comm, nrt__sr_path_t path, const str
         comm->local_peer = peer;
         return NRT_SUCCESS;
     }
-    nrt__net_ep_t *ep = nrt__sr_core_ep(comm->core, path == NRT__SR_SHM ? NRT__NET_SHM : NRT__NET_TCP);
+    nrt__net_ep_t *ep = path == NRT__SR_SHM ? nrt__sr_core_ep(comm->core, NRT__NET_SHM) : tcp_ep;
     if (!ep)
         return NRT_FAILURE;
     if (path == NRT__SR_SHM) {
@@ -556,8 +570,9 @@ static NRT_STATUS data_path(nrt__sr_comm_t *comm, nrt__sr_path_t path, const str
         if (nrt__net_av_insert(ep, shm, &comm->peer_addr) != NRT_SUCCESS)
             return NRT_FAILURE;
     } else {
-        struct sockaddr_storage a;
-        if (!nrt__net_tcp_addr(ep, peer_ip, tcp_port, &a))
+        struct sockaddr_storage a, pip = *peer_ip;
+        ip_normalize(&pip);
+        if (!nrt__net_tcp_addr(ep, &pip, tcp_port, &a))
             return NRT_FAILURE;
         if (nrt__net_av_insert(ep, &a, &comm->peer_addr) != NRT_SUCCESS)
             return NRT_FAILURE;
@@ -566,13 +581,15 @@ static NRT_STATUS data_path(nrt__sr_comm_t *comm, nrt__sr_path_t path, const str
     return NRT_SUCCESS;
 }
 
-/* Fills the fabric names of |comm| in |m| for the paths |want| allows. */
-static void hello_names(nrt__sr_comm_t *comm, ctl_msg_t *m, bool same_host)
+/* Fills the fabric names of |comm| in |m| for the paths |want| allows;
+ * the TCP endpoint is the one bound to connection |fd|'s local address. */
+static void hello_names(nrt__sr_comm_t *comm, ctl_msg_t *m, bool same_host, int fd)
 {
     nrt__sr_core_t *core = comm->core;
     nrt__sr_want_t want = nrt__sr_cfg.want;
-    if (want != NRT__SR_WANT_SHM) {
-        nrt__net_ep_t *t = nrt__sr_core_ep(core, NRT__NET_TCP);
+    char ip[64];
+    if (want != NRT__SR_WANT_SHM && local_ip(fd, ip, sizeof(ip))) {
+        nrt__net_ep_t *t = nrt__sr_core_tcp_ep(core, ip);
         if (t)
             m->tcp_port = nrt__net_tcp_port(t);
     }
@@ -647,7 +664,11 @@ static bool try_match(conn_t *c)
     else if (path == NRT__SR_TCP && !h->tcp_port)
         why = "the peer has no TCP endpoint (FI_PROVIDER?)";
     h->shm[sizeof(h->shm) - 1] = 0;
-    if (!why && data_path(best, path, &c->peer, h->tcp_port, h->shm, h->comm_id, h->lnc) != NRT_SUCCESS)
+    nrt__net_ep_t *tcp_ep = NULL;
+    char ip[64];
+    if (!why && path == NRT__SR_TCP && (!local_ip(c->fd, ip, sizeof(ip)) || !(tcp_ep = nrt__sr_core_tcp_ep(core, ip))))
+        why = "no TCP endpoint for the address the peer reached";
+    if (!why && data_path(best, path, &c->peer, h->tcp_port, h->shm, h->comm_id, h->lnc, tcp_ep) != NRT_SUCCESS)
         why = "the data path could not be set up";
     if (why) {
         send_reject(c->fd, why);
@@ -823,7 +844,7 @@ static void out_event(conn_t *c, uint32_t events)
             m.comm_id = comm->id;
             m.want = (uint8_t)nrt__sr_cfg.want;
             memcpy(m.host, ctl.host, 16);
-            hello_names(comm, &m, same_host);
+            hello_names(comm, &m, same_host, c->fd);
         }
         if (!conn_send(c->fd, &m)) {
             nrt__obj_retain(comm);
@@ -872,8 +893,10 @@ static void out_event(conn_t *c, uint32_t events)
     }
     m->shm[sizeof(m->shm) - 1] = 0;
     comm->peer_pid = m->pid;
-    if (data_path(comm, (nrt__sr_path_t)m->path, &comm->peer_sa, m->tcp_port, m->shm, m->comm_id, comm->peer_lnc) !=
-        NRT_SUCCESS) {
+    char lip[64];
+    nrt__net_ep_t *tcp_ep = m->path == NRT__SR_TCP && local_ip(c->fd, lip, sizeof(lip)) ? nrt__sr_core_tcp_ep(comm->core, lip) : NULL;
+    if (data_path(comm, (nrt__sr_path_t)m->path, &comm->peer_sa, m->tcp_port, m->shm, m->comm_id, comm->peer_lnc,
+                  tcp_ep) != NRT_SUCCESS) {
         comm_fail_ctl(comm, NRT_FAILURE, "the data path could not be set up");
         conn_close(c);
         return;

@@ -562,6 +562,12 @@ static int progress_once(nrt__sr_core_t *core)
         if (ep)
             n += nrt__net_progress(ep);
     }
+    for (int i = 0; i < NRT__SR_TCP_EPS; i++) {
+        nrt__net_ep_t *ep = atomic_load_explicit(&core->tcp_at[i], memory_order_acquire);
+        if (!ep)
+            break;
+        n += nrt__net_progress(ep);
+    }
     n += run_deferred(core);
     nrt__sr_sweep_graced(core);
     atomic_store_explicit(&core->progressing, false, memory_order_release);
@@ -657,6 +663,27 @@ static void *progress_main(void *arg)
 nrt__net_ep_t *nrt__sr_core_ep(nrt__sr_core_t *core, nrt__net_kind_t kind)
 {
     return atomic_load_explicit(&core->eps[kind], memory_order_acquire);
+}
+
+nrt__net_ep_t *nrt__sr_core_tcp_ep(nrt__sr_core_t *core, const char *local_ip)
+{
+    /* Opened by the control thread only (the progress thread polls them). */
+    for (int i = 0; i < NRT__SR_TCP_EPS; i++) {
+        nrt__net_ep_t *ep = atomic_load_explicit(&core->tcp_at[i], memory_order_acquire);
+        if (ep && strcmp(nrt__net_tcp_bind_ip(ep), local_ip) == 0)
+            return ep;
+    }
+    for (int i = 0; i < NRT__SR_TCP_EPS; i++) {
+        if (atomic_load_explicit(&core->tcp_at[i], memory_order_acquire))
+            continue;
+        nrt__net_ep_t *ep;
+        if (nrt__net_ep_open_at(NRT__NET_TCP, local_ip, &ep) != NRT_SUCCESS)
+            return NULL;
+        atomic_store_explicit(&core->tcp_at[i], ep, memory_order_release);
+        return ep;
+    }
+    LOG_ERROR("nrt_async_sendrecv: lnc %d already serves %d local addresses", core->lnc, NRT__SR_TCP_EPS);
+    return NULL;
 }
 
 /* The progress thread opens its core's endpoints when it starts: the first
@@ -779,6 +806,11 @@ void nrt__sr_core_stop(nrt__sr_core_t *core)
         nrt__net_ep_t *ep = atomic_exchange_explicit(&core->eps[k], NULL, memory_order_acq_rel);
         if (ep)
             nrt__net_ep_close(ep); /* ends what the provider still held */
+    }
+    for (int i = 0; i < NRT__SR_TCP_EPS; i++) {
+        nrt__net_ep_t *ep = atomic_exchange_explicit(&core->tcp_at[i], NULL, memory_order_acq_rel);
+        if (ep)
+            nrt__net_ep_close(ep);
     }
     for (int i = 0; i < NRT__SR_RETIRED_MAX; i++) {
         if (core->retired[i])

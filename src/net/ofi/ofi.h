@@ -29,7 +29,8 @@ struct nrt__net_ep {
     struct fid_cq *cq;
     struct fid_ep *ep;
     int wait_fd;        /* the CQ's, or -1 */
-    bool ipv6;          /* TCP: bound to the IPv6 wildcard */
+    bool ipv6;          /* TCP: an IPv6 endpoint */
+    char bind_ip[64];   /* TCP: the address it is bound to ("" wildcard) */
     uint16_t port;      /* TCP: our port */
     size_t inject_max;
     char name[NRT__NET_ADDR_MAX];

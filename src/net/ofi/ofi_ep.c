@@ -82,12 +82,19 @@ static void shm_region_track(const nrt__net_ep_t *ep, bool add)
 
 NRT_STATUS nrt__net_ep_open(nrt__net_kind_t kind, nrt__net_ep_t **out)
 {
+    return nrt__net_ep_open_at(kind, NULL, out);
+}
+
+NRT_STATUS nrt__net_ep_open_at(nrt__net_kind_t kind, const char *bind_ip, nrt__net_ep_t **out)
+{
     nrt__net_ep_t *ep = calloc(1, sizeof(*ep));
     if (!ep) {
         LOG_ERROR("out of memory for a network endpoint");
         return NRT_RESOURCE;
     }
     ep->kind = kind;
+    if (bind_ip)
+        snprintf(ep->bind_ip, sizeof(ep->bind_ip), "%s", bind_ip);
     ep->wait_fd = -1;
     nrt__mutex_init(&ep->ops_lock);
     NRT_STATUS st = nrt__ofi_open_domain(ep);
@@ -292,4 +299,9 @@ bool nrt__net_shm_region_path(const void *name, char *path, size_t cap)
     if (!*s || strchr(s, '/'))
         return false;
     return (size_t)snprintf(path, cap, "/dev/shm/%s", s) < cap;
+}
+
+const char *nrt__net_tcp_bind_ip(const nrt__net_ep_t *ep)
+{
+    return ep->bind_ip;
 }

@@ -47,7 +47,12 @@ static NRT_STATUS get_info(nrt__net_ep_t *ep)
         return NRT_RESOURCE;
     }
     int ret;
-    if (ep->kind == NRT__NET_TCP) {
+    if (ep->kind == NRT__NET_TCP && ep->bind_ip[0]) {
+        /* A concrete address: the name peers insert is then the endpoint's
+         * own, which tcp;ofi_rxm needs to pair connections (with a wildcard
+         * bind, two sides connecting at once could hang). */
+        ret = fi_getinfo(NRT__OFI_VERSION, ep->bind_ip, "0", FI_SOURCE, hints, &ep->info);
+    } else if (ep->kind == NRT__NET_TCP) {
         /* The wildcard address: dual-stack IPv6 when the kernel has it. */
         ret = fi_getinfo(NRT__OFI_VERSION, "::", "0", FI_SOURCE, hints, &ep->info);
         ep->ipv6 = ret == 0;
