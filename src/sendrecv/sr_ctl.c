@@ -838,13 +838,15 @@ static void out_event(conn_t *c, uint32_t events)
             m.lnc = comm->peer_lnc;
         } else {
             bool same_host = nrt__sr_same_host_id(c->msg.host);
+            bool local = same_host && c->pid == (int)getpid() && nrt__sr_cfg.want == NRT__SR_WANT_AUTO;
             msg_init(&m, M_HELLO);
             m.lnc = comm->core->lnc;
             m.to_lnc = comm->peer_lnc;
             m.comm_id = comm->id;
             m.want = (uint8_t)nrt__sr_cfg.want;
             memcpy(m.host, ctl.host, 16);
-            hello_names(comm, &m, same_host, c->fd);
+            if (!local) /* cores of one process need no endpoint (and must not wait for one) */
+                hello_names(comm, &m, same_host, c->fd);
         }
         if (!conn_send(c->fd, &m)) {
             nrt__obj_retain(comm);
