@@ -4,13 +4,13 @@
  *
  * An endpoint (nrt__net_ep_t) is one libfabric reliable-datagram endpoint
  * with its address vector and completion queue, of one kind:
- *   NRT__NET_TCP  "tcp;ofi_rxm", bound to the wildcard address (IPv6
- *                 dual-stack where the kernel has IPv6, else IPv4): the
- *                 address a peer inserts is made from the IP it reached
- *                 us on (the control connection's) and our port;
+ *   NRT__NET_TCP  "tcp;ofi_rxm", bound to one local address
+ *                 (nrt__net_ep_open_at; the one a peer reached us on) or
+ *                 to the wildcard: a peer inserts that address and our
+ *                 port;
  *   NRT__NET_SHM  "shm", between processes of one host.
  * Cores of one process use no endpoint at all: the send/recv layer copies
- * directly (src/sendrecv/sr_local.c).
+ * directly (src/sendrecv/sr_data.c).
  *
  * Operations are tagged sends and receives of caller memory. Each one
  * carries an nrt__net_op_t that the caller embeds in its own object; when
