@@ -949,6 +949,53 @@ static bool pid_dead(int pid)
     return rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
 }
 
+/* What a dead shm peer leaves: its region (the provider does not remove
+ * it) and, for a receiver of ours, a blocked endpoint. |lnc|: our core. */
+static void shm_peer_dead(int lnc, bool we_send, int pid, const char *peer_shm)
+{
+    nrt__sr_core_t *core = nrt__sr_core_get(lnc);
+    if (we_send && core) {
+        nrt__sr_comm_t *victims[NRT__SR_MAX_COMMS];
+        int n = nrt__sr_core_retire_shm(core, pid, victims);
+        for (int v = 0; v < n; v++) {
+            /* Their peers must learn it too: end the control connections. */
+            for (uint32_t i = 0; i < CTL_MAX_CONNS; i++)
+                if (ctl.conns[i] && ctl.conns[i]->comm == victims[v] && ctl.conns[i]->kind == C_COMM)
+                    shutdown(ctl.conns[i]->fd, SHUT_RDWR);
+            nrt__obj_release(victims[v]);
+        }
+    }
+    char path[NRT__NET_ADDR_MAX + 16];
+    if (nrt__net_shm_region_path(peer_shm, path, sizeof(path)) && unlink(path) == 0)
+        LOG_INFO("nrt_async_sendrecv: removed %s left by the dead process %d", path, pid);
+}
+
+/* Peers whose connection ended while their process was still exiting (a
+ * process closes its sockets before it is gone): looked at again. */
+#define WATCH_MAX 64
+static struct watch {
+    int pid, lnc;
+    bool we_send;
+    uint64_t until_ns;
+    char shm[NRT__NET_ADDR_MAX];
+} watches[WATCH_MAX];
+static int nwatches;
+
+static void watch_due(void)
+{
+    uint64_t now = nrt__now_ns();
+    for (int i = 0; i < nwatches;) {
+        struct watch *w = &watches[i];
+        if (pid_dead(w->pid))
+            shm_peer_dead(w->lnc, w->we_send, w->pid, w->shm);
+        else if (now < w->until_ns) {
+            i++;
+            continue;
+        }
+        watches[i] = watches[--nwatches];
+    }
+}
+
 static void peer_gone(conn_t *c)
 {
     nrt__sr_comm_t *comm = c->comm;
@@ -959,23 +1006,15 @@ static void peer_gone(conn_t *c)
                  dead ? ": the process is gone" : "");
         nrt__sr_comm_fail(comm, NRT_FAILURE, why);
     }
-    /* The shm provider leaves a dead peer's region behind: remove it. A
-     * dead receiver also blocks our shm endpoint's sends for good. */
-    if (comm && comm->path == NRT__SR_SHM && pid_dead(comm->peer_pid)) {
-        if (comm->is_send) {
-            nrt__sr_comm_t *victims[NRT__SR_MAX_COMMS];
-            int n = nrt__sr_core_retire_shm(comm->core, comm->peer_pid, victims);
-            for (int v = 0; v < n; v++) {
-                /* Their peers must learn it too: end the control connections. */
-                for (uint32_t i = 0; i < CTL_MAX_CONNS; i++)
-                    if (ctl.conns[i] && ctl.conns[i]->comm == victims[v] && ctl.conns[i]->kind == C_COMM)
-                        shutdown(ctl.conns[i]->fd, SHUT_RDWR);
-                nrt__obj_release(victims[v]);
-            }
+    if (comm && comm->path == NRT__SR_SHM) {
+        if (pid_dead(comm->peer_pid)) {
+            shm_peer_dead(comm->core->lnc, comm->is_send, comm->peer_pid, comm->peer_shm);
+        } else if (nwatches < WATCH_MAX && comm->peer_pid > 0) {
+            struct watch *w = &watches[nwatches++];
+            *w = (struct watch){.pid = comm->peer_pid, .lnc = comm->core->lnc, .we_send = comm->is_send,
+                                .until_ns = nrt__now_ns() + 10000000000ull};
+            snprintf(w->shm, sizeof(w->shm), "%s", comm->peer_shm);
         }
-        char path[NRT__NET_ADDR_MAX + 16];
-        if (nrt__net_shm_region_path(comm->peer_shm, path, sizeof(path)) && unlink(path) == 0)
-            LOG_INFO("nrt_async_sendrecv: removed %s left by the dead process %d", path, comm->peer_pid);
     }
     conn_close(c);
 }
@@ -1085,7 +1124,8 @@ static void *ctl_main(void *arg)
         uint64_t now = nrt__now_ns();
         run_waiting(now);
         reregister_due();
-        int timeout = ctl.waiting || ctl.reregister ? 10 : -1;
+        watch_due();
+        int timeout = ctl.waiting || ctl.reregister || nwatches ? 10 : -1;
         for (int lnc = 0; lnc < 64; lnc++) {
             nrt__sr_core_t *core = (ctl.our_lncs & (1ull << lnc)) ? nrt__sr_core_get(lnc) : NULL;
             if (core && atomic_load_explicit(&core->any_graced, memory_order_acquire)) {
@@ -1276,6 +1316,7 @@ void nrt__sr_ctl_shutdown(void)
     ctl.epfd = ctl.wake_fd = -1;
     ctl.owner = false;
     ctl.ntable = 0;
+    nwatches = 0;
     ctl.our_lncs = ctl.reregister = 0;
     nrt__mutex_unlock(&ctl.lock);
 }
