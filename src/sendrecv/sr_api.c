@@ -315,6 +315,9 @@ static NRT_STATUS comm_create(const char *func, const char *peer_ip, int peer_ln
     c->peer_lnc = peer_lnc;
     c->peer_sa = sa;
     c->deadline_ns = nrt__now_ns() + nrt__sr_cfg.connect_timeout_ns;
+    /* Before it is visible: accepts pair with connects first-come. */
+    static _Atomic uint64_t order;
+    c->order = atomic_fetch_add_explicit(&order, 1, memory_order_relaxed) + 1;
     atomic_init(&c->state, NRT__SR_CONNECTING);
     nrt__mutex_lock(&core->lock);
     uint32_t slot = NRT__SR_MAX_COMMS;

@@ -1281,7 +1281,6 @@ void nrt__sr_ctl_unregister(nrt__sr_core_t *core)
 void nrt__sr_ctl_add_comm(nrt__sr_comm_t *comm)
 {
     nrt__mutex_lock(&ctl.lock);
-    comm->order = ++ctl.order;
     if (comm->is_send) {
         retry_later(comm, 0, 0, NULL);
         ctl.waiting->at_ns = 0; /* first attempt at once */
