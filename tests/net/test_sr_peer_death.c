@@ -343,6 +343,7 @@ static void third(bool v_sends, bool tcp)
     /* S's requests are done before T closes (the last message's own race is
      * sr_loopback's subject, not this test's) */
     t_report('D');
+    t_phase = "T: waiting for the driver's go to close (after S is done)";
     t_await('X', 60);
     ASSERT_OK(nrt_async_sendrecv_close(T_LNC));
     ASSERT_OK(nrt_async_sendrecv_close(T_LNC2));
