@@ -152,6 +152,7 @@ struct nrt__sr_core {
     _Atomic bool progressing; /* one poller at a time */
     _Atomic int active;       /* fabric ops posted + deferred work */
     _Atomic bool sleeping;
+    _Atomic bool sleep_forever; /* the current sleep has no timeout: always wake it */
     _Atomic bool wake_pending;
     int wake_fd;
     _Atomic uint64_t app_poll_ns;

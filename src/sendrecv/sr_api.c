@@ -522,7 +522,9 @@ NRT_API NRT_STATUS nrt_async_sendrecv_test_request(nrt_async_sendrecv_request_t 
     CHECK_NOT_NULL(done);
     *done = false;
     if (!atomic_load_explicit(&request->done, memory_order_acquire)) {
-        nrt__sr_progress(request->comm->core);
+        /* The in-process path needs no fabric polling (a syscall per call). */
+        if (request->comm->path != NRT__SR_LOCAL)
+            nrt__sr_progress(request->comm->core);
         if (!atomic_load_explicit(&request->done, memory_order_acquire))
             return NRT_SUCCESS;
     }

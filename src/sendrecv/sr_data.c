@@ -51,7 +51,8 @@ void nrt__sr_wake(nrt__sr_core_t *core)
      * application polls: it moves the data itself, and the thread naps
      * at most SR_APP_POLL_NS. */
     if (atomic_load_explicit(&core->sleeping, memory_order_seq_cst) &&
-        (atomic_load_explicit(&core->active, memory_order_relaxed) == 0 ||
+        (atomic_load_explicit(&core->sleep_forever, memory_order_relaxed) ||
+         atomic_load_explicit(&core->active, memory_order_relaxed) == 0 ||
          nrt__now_ns() - atomic_load_explicit(&core->app_poll_ns, memory_order_relaxed) >= SR_APP_POLL_NS) &&
         !atomic_exchange_explicit(&core->wake_pending, true, memory_order_acq_rel)) {
         uint64_t one = 1;
@@ -154,10 +155,13 @@ static void recv_data_done(nrt__net_op_t *op, NRT_STATUS st, size_t len)
 /* Receive side: our clear-to-send went out. */
 static void cts_sent(nrt__net_op_t *op, NRT_STATUS st, size_t len)
 {
-    (void)st;
     (void)len;
     nrt__sr_req_t *req = (nrt__sr_req_t *)((char *)op - offsetof(nrt__sr_req_t, ack_op));
     atomic_fetch_sub_explicit(&req->comm->core->acks_out, 1, memory_order_relaxed);
+    /* A clear-to-send that did not go out means the sender never sends:
+     * fail the communicator rather than wait forever on both sides. */
+    if (st != NRT_SUCCESS)
+        nrt__sr_comm_fail(req->comm, NRT_FAILURE, "a clear-to-send could not be sent to the peer");
     op_end(req);
 }
 
@@ -595,6 +599,7 @@ static void nap(nrt__sr_core_t *core, uint64_t timeout_ns, bool fabric)
             pfd[n++] = (struct pollfd){.fd = nrt__net_wait_fd(ep), .events = POLLIN};
         }
     }
+    atomic_store_explicit(&core->sleep_forever, timeout_ns == 0, memory_order_relaxed);
     atomic_store_explicit(&core->sleeping, true, memory_order_seq_cst);
     /* Recheck after announcing the sleep (posters wake only sleepers). */
     bool idle = atomic_load_explicit(&core->active, memory_order_seq_cst) == 0 &&
