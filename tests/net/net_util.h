@@ -42,6 +42,18 @@
 #ifndef T_SANITIZED
 #define T_SANITIZED 0
 #endif
+/* ThreadSanitizer alone: processes start several times slower (libfabric's
+ * provider discovery), so some tests run a smaller matrix there. */
+#if defined(__SANITIZE_THREAD__)
+#define T_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define T_TSAN 1
+#endif
+#endif
+#ifndef T_TSAN
+#define T_TSAN 0
+#endif
 
 #define T_PORT_ENV "NEURON_RT_ASYNC_SENDRECV_BOOTSTRAP_PORT"
 #define T_TRANSPORT_ENV "OPENNRT_SR_TRANSPORT"

@@ -354,15 +354,26 @@ int main(int argc, char **argv)
     int failed = 0;
     /* "case N" runs only configuration N: for reproducing one */
     int only = argc >= 3 && strcmp(argv[1], "case") == 0 ? atoi(argv[2]) : -1;
+    int run[NCFG], nrun = 0;
     for (int i = 0; i < NCFG; i++) {
         if (only >= 0 && i != only)
             continue;
         if (!v6 && strcmp(cfgs[i].ip, "::1") == 0)
             continue;
+        /* ThreadSanitizer: IPv4 only (the same code paths; each pair of
+         * processes takes ~10 s to start there) */
+        if (T_TSAN && only < 0 && strcmp(cfgs[i].ip, "::1") == 0) {
+            printf("%s, transport %s: skipped under ThreadSanitizer (time)\n", cfgs[i].ip, cfgs[i].mode);
+            continue;
+        }
+        run[nrun++] = i;
+    }
+    for (int k = 0; k < nrun; k++) {
+        int i = run[k];
         char name[96];
         snprintf(name, sizeof name, "%s, transport %s", cfgs[i].ip, cfgs[i].mode);
         /* 110 s in all (CTest: 120 s); a hanging case leaves the others 8 s each */
-        failed += !t_run_case(name, run_pair, &cfgs[i], t_case_budget(start, 110, NCFG - 1 - i, 8));
+        failed += !t_run_case(name, run_pair, &cfgs[i], t_case_budget(start, 110, nrun - 1 - k, 8));
     }
     if (failed) {
         fprintf(stderr, "sr_loopback: %d configuration(s) failed\n", failed);

@@ -378,9 +378,13 @@ static void run(void *arg)
     snprintf(port, sizeof port, T_PORT_ENV "=%d", t_free_port());
     /* both paths forced, whatever the default */
     const char *tr = tcp ? T_TRANSPORT_ENV "=tcp" : T_TRANSPORT_ENV "=shm";
-    const char *env_s[] = {port, tr, "NEURON_RT_VISIBLE_CORES=0", NULL};
-    const char *env_v[] = {port, tr, "NEURON_RT_VISIBLE_CORES=1", NULL};
-    const char *env_t[] = {port, tr, "NEURON_RT_VISIBLE_CORES=2,3", NULL};
+    /* T's accept on core 3 waits for S until after V's death and the
+     * checks: far longer than usual under sanitizers on a loaded machine, so
+     * the connect timeout (not this test's subject) is raised */
+    const char *tmo = T_TIMEOUT_ENV "=100000";
+    const char *env_s[] = {port, tr, tmo, "NEURON_RT_VISIBLE_CORES=0", NULL};
+    const char *env_v[] = {port, tr, tmo, "NEURON_RT_VISIBLE_CORES=1", NULL};
+    const char *env_t[] = {port, tr, tmo, "NEURON_RT_VISIBLE_CORES=2,3", NULL};
     char *vs = v_sends ? "1" : "0", *tc = tcp ? "1" : "0";
     char *argv_s[] = {"sr_peer_death", "child", "S", vs, tc, NULL};
     char *argv_v[] = {"sr_peer_death", "child", "V", vs, tc, NULL};
