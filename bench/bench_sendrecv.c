@@ -238,6 +238,13 @@ static void kill_wait(pid_t pid)
     kill(pid, SIGKILL);
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
         ;
+    /* A killed process cannot remove its libfabric shm regions
+     * (/dev/shm/<pid>:<n>:<n>); its peer may not have noticed either. */
+    char path[64];
+    for (int n = 0; n < 4; n++) {
+        snprintf(path, sizeof path, "/dev/shm/%d:0:%d", (int)pid, n);
+        unlink(path);
+    }
 }
 
 /* Waits for |pid| up to |limit_s|, then kills it. Returns the wait status,

@@ -76,7 +76,7 @@ struct nrt_async_sendrecv_comm {
     struct sockaddr_storage peer_sa; /* the peer host (port unused) */
     _Atomic int state;      /* NRT__SR_CONNECTING / CONNECTED / FAILED */
     _Atomic bool was_connected; /* reached CONNECTED (test_comm says done even if it failed since) */
-    NRT_STATUS fail_status; /* set before state becomes FAILED */
+    _Atomic NRT_STATUS fail_status; /* set before state becomes FAILED (read by any thread) */
     uint64_t deadline_ns;   /* connecting: when test_comm says NRT_TIMEOUT */
 
     /* Set by the handshake, before state becomes CONNECTED. */

@@ -124,6 +124,12 @@ static void op_end(nrt__sr_req_t *req)
 /* Posts the next stages |stages| of |req| now or from the progress thread. */
 static void post_stages(nrt__sr_req_t *req, uint8_t stages)
 {
+    /* Never post on a failed communicator: its endpoint may be the blocked
+     * (retired) shm one, where a post never returns. */
+    if (atomic_load_explicit(&req->comm->state, memory_order_acquire) == NRT__SR_FAILED) {
+        req_finish(req, req->comm->fail_status, 0);
+        return;
+    }
     req->retry = stages;
     NRT_STATUS st = fabric_post(req);
     if (st == NRT_QUEUE_FULL) {
