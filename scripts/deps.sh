@@ -4,7 +4,8 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake clang libclang-rt-14-dev libopenblas-dev pkg-config valgrind libfabric-dev libfabric-bin iproute2
-      ocl-icd-opencl-dev opencl-headers pocl-opencl-icd)
+      ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
+      openmpi-bin libopenmpi-dev)  # OpenMPI: the baseline of bench_cc (optional: without it that column is n/a)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
