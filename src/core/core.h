@@ -34,6 +34,11 @@
  *                                                     close, connect/accept
  *   core->lock        a send/recv core's comm table,  posters, progress, the
  *     (sendrecv/sr.h)  retry and copy lists           control thread
+ *   W.lock            the collectives world: members, join, the control thread
+ *     (coll/coll_world.c)  groups, the member table   (while it handles a message),
+ *                                                     a collective looking up
+ *                                                     its group (leaf but for
+ *                                                     opening an endpoint)
  *   ep->ops_lock      an endpoint's posted-op list    posters, pollers (leaf)
  *     (net/ofi/ofi.h)
  *   net fault lock    network fault rules             posters, completers (leaf)
@@ -112,3 +117,5 @@ void nrt__tracker_close_all(void);
 void nrt__tensor_close_all(void);
 void nrt__model_close_all(void);
 void nrt__sr_close_all(void); /* src/sendrecv/sr_api.c */
+void nrt__cc_shutdown(void);  /* src/coll/coll_api.c */
+NRT_STATUS nrt__cc_read_cfg(void);

@@ -142,8 +142,14 @@ static void format_value(nrt__param_id_t id, char *buf, size_t cap)
     case NRT__P_OPENNRT_SR_CONNECT_TIMEOUT_MS:
     case NRT__P_OPENNRT_SR_PEER_TIMEOUT_MS:
     case NRT__P_OPENNRT_SR_TRANSPORT:
-    case NRT__P_OPENNRT_SR_SPIN_US: {
-        /* Read by nrt_async_sendrecv_init: what it will use. */
+    case NRT__P_OPENNRT_SR_SPIN_US:
+    case NRT__P_NEURON_RT_ROOT_COMM_ID:
+    case NRT__P_OPENNRT_CC_TRANSPORT:
+    case NRT__P_OPENNRT_CC_ALLREDUCE:
+    case NRT__P_OPENNRT_CC_ALLGATHER:
+    case NRT__P_OPENNRT_CC_REDUCESCATTER:
+    case NRT__P_OPENNRT_CC_WARN_MS: {
+        /* Read by nrt_async_sendrecv_init / the collectives: what they will use. */
         const char *e = getenv(nrt__params[id].name);
         nrt__strlcpy(buf, e && *e ? e : nrt__params[id].def, cap);
         return;

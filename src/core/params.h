@@ -89,6 +89,20 @@
       "processes of one host; see docs/API.md); cores of one process copy directly unless `tcp` or `shm` is set")   \
     X(OPENNRT_SR_SPIN_US, INT, 0, 1000000, "50", SENDRECV,                                                           \
       "async send/recv: microseconds a core's progress thread polls after the last completion before it naps")      \
+    X(NEURON_RT_ROOT_COMM_ID, STRING, 0, 0, "127.0.0.1:62182", COLL,                                                \
+      "collectives: where the members of a world meet, `<ipv4>:<port>`, `[<ipv6>]:<port>` or `<host>:<port>`; "    \
+      "global id 0's process listens there (not used when every member is a core of one process)")                 \
+    X(OPENNRT_CC_TRANSPORT, STRING, 0, 0, "tcp", COLL,                                                              \
+      "collectives between processes: `tcp` (libfabric tcp;ofi_rxm) or `shm` (libfabric shm, one host only)")     \
+    X(OPENNRT_CC_ALLREDUCE, STRING, 0, 0, "auto", COLL,                                                             \
+      "all-reduce algorithm by size, e.g. `direct:0-65536;ring:65537-max`; `direct` applies only when every "      \
+      "member is a core of this process (docs/COLLECTIVES.md)")                                                     \
+    X(OPENNRT_CC_ALLGATHER, STRING, 0, 0, "auto", COLL,                                                             \
+      "all-gather algorithm by size, as `OPENNRT_CC_ALLREDUCE`")                                                    \
+    X(OPENNRT_CC_REDUCESCATTER, STRING, 0, 0, "auto", COLL,                                                         \
+      "reduce-scatter algorithm by size, as `OPENNRT_CC_ALLREDUCE`")                                                \
+    X(OPENNRT_CC_WARN_MS, INT, 10, 3600000, "5000", COLL,                                                            \
+      "collectives: a member waiting this long for others logs a warning naming them, and again every period")     \
     X(OPENNRT_SCALE_PASSES, INT, 1, 999, "1", MODEL,                                                                   \
       "example `scale` model only: repeat its pass N times")
 
@@ -106,6 +120,7 @@ typedef enum {
     NRT__PARAM_BY_FAULT,
     NRT__PARAM_BY_MODEL,
     NRT__PARAM_BY_SENDRECV, /* read at nrt_async_sendrecv_init */
+    NRT__PARAM_BY_COLL,     /* read at nrt_init by the collectives (src/coll/coll_api.c) */
 } nrt__param_reader_t;
 
 typedef struct nrt__param_def {

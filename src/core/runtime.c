@@ -281,6 +281,8 @@ NRT_API NRT_STATUS nrt_init(nrt_framework_type_t framework, const char *fw_versi
     NRT_STATUS st = read_config(&nrt__rt.cfg, phys);
     if (st == NRT_SUCCESS)
         st = nrt__fault_parse_env(getenv("OPENNRT_FAULT"));
+    if (st == NRT_SUCCESS)
+        st = nrt__cc_read_cfg();
     if (st != NRT_SUCCESS) {
         nrt__mutex_unlock(&nrt__rt.lock);
         return st;
@@ -345,6 +347,7 @@ NRT_API void nrt_close(void)
     uint64_t deadline = nrt__now_ns() + budget;
     for (uint32_t i = 0; i < nrt__rt.cfg.num_cores; i++)
         nrt__units_quiesce(nrt__rt.cores[i].units, deadline);
+    nrt__cc_shutdown(); /* nothing runs on COLLECTIVES any more */
     nrt__watchdog_stop();
     nrt__pool_stop();
     if (nrt__rt.trace_path[0] && nrt__trace_write_file(nrt__rt.trace_path) == NRT_SUCCESS)
