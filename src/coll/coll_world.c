@@ -433,7 +433,7 @@ static void root_send_table(void)
             for (uint32_t g = 0; g < W.count; g++)
                 send_msg(conns[i]->fd, M_TABLE, &W.wire[g], sizeof W.wire[g]);
     for (uint32_t g = 0; g < W.count; g++)
-        wire_to_peer(&W.wire[g], NULL);
+        wire_to_peer(&W.wire[g], &W.root_addr); /* our own members: the root address */
     atomic_store_explicit(&W.eps_ready, true, memory_order_release);
     atomic_store_explicit(&W.state, W_READY, memory_order_release);
     LOG_INFO("collectives: world of %u members ready (this process is the root)", W.count);
