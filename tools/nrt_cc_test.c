@@ -714,6 +714,8 @@ static int64_t fold(int64_t acc, int64_t v)
 static int64_t want_val(uint32_t g, uint64_t j, uint64_t in_count, uint64_t out_count)
 {
     int64_t acc;
+    if (G.o.check != CHECK_RANDOM) /* all ones: no need to visit every rank */
+        return (G.o.op == OP_ALLR || G.o.op == OP_REDSCT) && G.o.red == RED_SUM ? (int64_t)G.world : 1;
     switch (G.o.op) {
     case OP_ALLR:
         acc = in_val(0, j);
@@ -1319,7 +1321,7 @@ static void *rank_main(void *arg)
         double *times = (double *)(rec + sizeof *rep);
         for (uint64_t k = 0; k < G.o.iters; k++)
             times[k] = (double)run_iter(r, &b) * 1e-3;
-        phase(r, "checking the result", b.size);
+        phase(r, NULL, 0); /* the check is local work, bounded by its size: no watchdog */
         memset(rep, 0, sizeof *rep);
         rep->gid = r->gid;
         snprintf(rep->transport, sizeof rep->transport, "%s", r->transport);
