@@ -436,7 +436,8 @@ static void root_send_table(void)
         wire_to_peer(&W.wire[g], &W.root_addr); /* our own members: the root address */
     atomic_store_explicit(&W.eps_ready, true, memory_order_release);
     atomic_store_explicit(&W.state, W_READY, memory_order_release);
-    LOG_INFO("collectives: world of %u members ready (this process is the root)", W.count);
+    LOG_INFO("collectives: world of %u members ready (this process is the root), transport %s", W.count,
+             nrt__cc_cfg.shm ? "shm" : "tcp;ofi_rxm");
 }
 
 /* Members whose record we have (the root: registered; elsewhere: received
@@ -520,7 +521,13 @@ static void worker_handle(conn_t *c, uint32_t type, const char *p, uint32_t len)
                     wire_to_peer(&W.wire[g], &W.root_addr);
                 atomic_store_explicit(&W.eps_ready, true, memory_order_release);
                 atomic_store_explicit(&W.state, W_READY, memory_order_release);
-                LOG_INFO("collectives: world of %u members ready", W.count);
+                char ip[INET6_ADDRSTRLEN] = "?";
+                const struct sockaddr_storage *a = &W.peers[0].ip;
+                inet_ntop(a->ss_family, a->ss_family == AF_INET ? (const void *)&((const struct sockaddr_in *)a)->sin_addr
+                                                                : (const void *)&((const struct sockaddr_in6 *)a)->sin6_addr,
+                          ip, sizeof ip);
+                LOG_INFO("collectives: world of %u members ready, transport %s, bound to %s, global id 0 at %s", W.count,
+                         nrt__cc_cfg.shm ? "shm" : "tcp;ofi_rxm", W.bind_ip, ip);
             }
         }
     } else if (type == M_GONE && len == 4) {
