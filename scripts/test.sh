@@ -20,11 +20,11 @@ run_pass() { # name, ctest args, cmake args...
 }
 
 run_pass gcc "" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_COMPILER=g++
-run_pass asan "-LE valgrind|fuzz|bench-smoke" -DCMAKE_BUILD_TYPE=Debug -DNRT_ASAN=ON \
+run_pass asan "-LE valgrind|fuzz|bench-smoke|coll-full" -DCMAKE_BUILD_TYPE=Debug -DNRT_ASAN=ON \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
 # The network tests (label net) run under gcc and ASan only: under TSan on 2 CPUs libfabric's
 # progress loops slow down so much that they exceed their time bounds, and libfabric's psm
 # provider (libinfinipath, loaded by fi_getinfo) trips TSan's signal checks.
-run_pass tsan "-LE valgrind|fuzz|bench-smoke|net" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNRT_TSAN=ON \
+run_pass tsan "-LE valgrind|fuzz|bench-smoke|net|coll-full" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNRT_TSAN=ON \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
 echo "=== all passes green in $(( $(date +%s) - start )) s"
