@@ -930,3 +930,22 @@ void nrt__cc_close_all(void)
     atomic_store(&W.state, W_NONE);
     W.fail_msg[0] = 0;
 }
+
+void nrt__cc_after_fork(void)
+{
+    /* The parent's control thread does not exist here, and its sockets and
+     * endpoints are the parent's: forget them all (their memory is left
+     * behind), so that nrt_init in the child starts a world of its own. */
+    nrt__mutex_init(&W.lock);
+    memset(W.members, 0, sizeof W.members);
+    W.peers = NULL, W.wire = NULL, W.known = NULL, W.gone = NULL, W.groups = NULL;
+    W.count = W.nlocal = 0;
+    W.thr_started = false;
+    W.wake_fd = -1;
+    W.multi = W.is_root = false;
+    W.bind_ip[0] = 0;
+    atomic_store(&W.eps_ready, false);
+    atomic_store(&W.state, W_NONE);
+    memset(conns, 0, sizeof conns);
+    nconns = 0;
+}
