@@ -4,7 +4,9 @@
  *
  * For each op (allr, allg, redsct) and rank count (default 2 and 4):
  *   nrt threads  nrt-cc-test with the ranks as cores of one process
- *   nrt procs    nrt-cc-test --procs: one process per rank over 127.0.0.1
+ *   nrt tcp      nrt-cc-test --procs: one process per rank, libfabric
+ *                tcp;ofi_rxm over 127.0.0.1 (the default transport)
+ *   nrt shm      the same with OPENNRT_CC_TRANSPORT=shm (libfabric shm)
  *   mpi          mpi_cc (bench/mpi_cc.c) under mpirun: MPI_Allreduce,
  *                MPI_Allgather, MPI_Reduce_scatter_block; n/a, with the
  *                reason, when CMake found no MPI or mpirun fails
@@ -34,7 +36,7 @@
  * (skip) when the runtime says its collectives are not available yet.
  *
  * Usage: bench_cc [--quick] [--ranks 2,4] [--ops allr,allg,redsct] [-b SIZE] [-e SIZE] [-f F]
- *                 [-n ITERS] [-w WARMUP] [--modes threads,procs] [--nrt-cc-test PATH]
+ *                 [-n ITERS] [-w WARMUP] [--modes threads,procs,shm] [--nrt-cc-test PATH]
  *                 [--mpi-cc PATH|none] [--mpirun PATH]
  */
 #define _GNU_SOURCE
@@ -74,6 +76,11 @@ typedef struct {
     bool ok;
 } pt_t;
 
+/* The ways nrt-cc-test runs the ranks. */
+enum { M_THR = 0, M_TCP, M_SHM, M_NUM };
+static const char *const mode_names[M_NUM] = {"threads", "procs", "shm"};
+static const char *const mode_cols[M_NUM] = {"thr", "tcp", "shm"};
+
 typedef struct {
     pt_t p[MAXROWS];
     int n;
@@ -106,9 +113,10 @@ static void failf(const char *fmt, ...)
 }
 
 /* Runs |argv| with stdout and stderr into |out_path|, in its own process
- * group, for at most |limit_s|. Returns the wait status, or -1 when it
- * could not start or ran past the limit (then the group is killed). */
-static int run_cmd(char *const argv[], const char *out_path, double limit_s)
+ * group, for at most |limit_s|, with |env| ("NAME=VALUE", may be NULL)
+ * added. Returns the wait status, or -1 when it could not start or ran
+ * past the limit (then the group is killed). */
+static int run_cmd(char *const argv[], const char *env, const char *out_path, double limit_s)
 {
     fflush(stdout);
     fflush(stderr);
@@ -123,6 +131,8 @@ static int run_cmd(char *const argv[], const char *out_path, double limit_s)
         dup2(fd, 1);
         dup2(fd, 2);
         close(fd);
+        if (env)
+            putenv((char *)env);
         execvp(argv[0], argv);
         fprintf(stderr, "cannot run %s: %s\n", argv[0], strerror(errno));
         _exit(127);
@@ -192,9 +202,10 @@ static int table_rows(const char *out)
 }
 
 /* One nrt-cc-test run: fills |s| from its JSON report and checks its
- * table. |mode| is "threads" or "procs". */
-static void run_nrt(const char *op, int ranks, const char *mode, series_t *s)
+ * table. */
+static void run_nrt(const char *op, int ranks, int m, series_t *s)
 {
+    const char *mode = mode_names[m];
     memset(s, 0, sizeof *s);
     char rs[16], json[300], out[300];
     snprintf(rs, sizeof rs, "%d", ranks);
@@ -204,7 +215,7 @@ static void run_nrt(const char *op, int ranks, const char *mode, series_t *s)
     char *argv[32];
     int a = 0;
     argv[a++] = (char *)B.cct;
-    if (!strcmp(mode, "procs"))
+    if (m != M_THR)
         argv[a++] = "--procs";
     char *rest[] = {"-r", rs, (char *)op, "-b", (char *)B.minb, "-e", (char *)B.maxb, "-f", (char *)B.factor,
                     "-n", (char *)B.iters, "-w", (char *)B.warmup, "-d", "fp32", "-c", "random",
@@ -212,7 +223,7 @@ static void run_nrt(const char *op, int ranks, const char *mode, series_t *s)
     for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++)
         argv[a++] = rest[i];
     argv[a] = NULL;
-    int st = run_cmd(argv, out, 300);
+    int st = run_cmd(argv, m == M_SHM ? "OPENNRT_CC_TRANSPORT=shm" : NULL, out, 300);
     char *text = slurp(out);
     s->ran = true;
     if (strstr(text, "not available yet")) {
@@ -270,7 +281,7 @@ static void run_mismatch_check(void)
     snprintf(out, sizeof out, "%s/mismatch.out", B.tmp);
     char *argv[] = {(char *)B.cct, "-r", "2", "allr", "-b", "4k", "-n", "2", "-w", "1", "-c", "random",
                     "--timeout", "30", "--inject-mismatch", NULL};
-    int st = run_cmd(argv, out, 120);
+    int st = run_cmd(argv, NULL, out, 120);
     char *text = slurp(out);
     if (strstr(text, "not available yet"))
         B.skipped_not_yet++;
@@ -319,7 +330,7 @@ static void run_mpi(const char *op, int ranks, const series_t *ref, series_t *s)
     argv[a++] = (char *)B.iters;
     argv[a++] = (char *)B.warmup;
     argv[a] = NULL;
-    int st = run_cmd(argv, out, 300);
+    int st = run_cmd(argv, NULL, out, 300);
     char *text = slurp(out);
     s->ran = true;
     for (const char *l = text; l && *l;) {
@@ -389,9 +400,10 @@ static void cell(char *b, size_t n, double v, const char *f)
         snprintf(b, n, f, v);
 }
 
-/* Geometric means of the ratios, for the summary line. */
-static double lg_sum[3];
-static int lg_n[3];
+/* Geometric means of the ratios, for the summary line: each mode against
+ * MPI, then threads against memcpy. */
+static double lg_sum[M_NUM + 1];
+static int lg_n[M_NUM + 1];
 
 static void add_ratio(int k, double r)
 {
@@ -401,40 +413,62 @@ static void add_ratio(int k, double r)
     }
 }
 
-static void report(const char *op, int ranks, const series_t *thr, const series_t *prc, const series_t *mpi)
+static void report(const char *op, int ranks, const series_t nrt[M_NUM], const series_t *mpi)
 {
-    const series_t *ref = thr->n ? thr : prc;
-    printf("\n%s, %d ranks  (time us | busbw GB/s; ratios: busbw / baseline's)\n", op, ranks);
-    if (!thr->n && thr->why[0])
-        printf("  nrt threads: %s\n", thr->why);
-    if (!prc->n && prc->why[0])
-        printf("  nrt procs: %s\n", prc->why);
+    const series_t *ref = NULL;
+    for (int m = 0; m < M_NUM && !ref; m++)
+        if (nrt[m].n)
+            ref = &nrt[m];
+    printf("\n%s, %d ranks  (time us | busbw GB/s; ratios: busbw / mpi's; thr/mcpy: algbw / memcpy's)\n", op,
+           ranks);
+    for (int m = 0; m < M_NUM; m++)
+        if (!nrt[m].n && nrt[m].why[0])
+            printf("  nrt %s: %s\n", mode_cols[m], nrt[m].why);
     if (!mpi->n)
         printf("  mpi: %s\n", mpi->why[0] ? mpi->why : "not run");
-    printf("%10s | %9s %8s | %9s %8s | %9s %8s | %8s | %8s %8s %8s\n", "size(B)", "thr us", "busbw", "procs us",
-           "busbw", "mpi us", "busbw", "memcpy", "thr/mpi", "prc/mpi", "thr/mcpy");
+    if (!ref)
+        return;
+    char h[64];
+    printf("%10s |", "size(B)");
+    for (int m = 0; m < M_NUM; m++) {
+        snprintf(h, sizeof h, "%s us", mode_cols[m]);
+        printf(" %9s %7s |", h, "busbw");
+    }
+    printf(" %9s %7s | %7s |", "mpi us", "busbw", "memcpy");
+    for (int m = 0; m < M_NUM; m++) {
+        snprintf(h, sizeof h, "%s/mpi", mode_cols[m]);
+        printf(" %7s", h);
+    }
+    printf(" %8s\n", "thr/mcpy");
     for (int i = 0; i < ref->n; i++) {
         uint64_t size = ref->p[i].size;
-        const pt_t *a = find(thr, size), *b = find(prc, size), *m = find(mpi, size);
+        const pt_t *m = find(mpi, size);
         double mc = memcpy_gbs(size);
-        char c[11][24];
-        cell(c[0], 24, a ? a->time_us : NAN, "%.1f");
-        cell(c[1], 24, a ? a->busbw : NAN, "%.3f");
-        cell(c[2], 24, b ? b->time_us : NAN, "%.1f");
-        cell(c[3], 24, b ? b->busbw : NAN, "%.3f");
-        cell(c[4], 24, m ? m->time_us : NAN, "%.1f");
-        cell(c[5], 24, m ? m->busbw : NAN, "%.3f");
-        cell(c[6], 24, mc, "%.2f");
-        double r1 = a && m ? a->busbw / m->busbw : NAN, r2 = b && m ? b->busbw / m->busbw : NAN,
-               r3 = a ? a->algbw / mc : NAN;
-        cell(c[7], 24, r1, "%.2fx");
-        cell(c[8], 24, r2, "%.2fx");
-        cell(c[9], 24, r3, "%.3fx");
-        add_ratio(0, r1);
-        add_ratio(1, r2);
-        add_ratio(2, r3);
-        printf("%10llu | %9s %8s | %9s %8s | %9s %8s | %8s | %8s %8s %8s\n", (unsigned long long)size, c[0], c[1],
-               c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9]);
+        char c[2][24];
+        printf("%10llu |", (unsigned long long)size);
+        for (int k = 0; k < M_NUM; k++) {
+            const pt_t *a = find(&nrt[k], size);
+            cell(c[0], 24, a ? a->time_us : NAN, "%.1f");
+            cell(c[1], 24, a ? a->busbw : NAN, "%.3f");
+            printf(" %9s %7s |", c[0], c[1]);
+        }
+        cell(c[0], 24, m ? m->time_us : NAN, "%.1f");
+        cell(c[1], 24, m ? m->busbw : NAN, "%.3f");
+        printf(" %9s %7s |", c[0], c[1]);
+        cell(c[0], 24, mc, "%.2f");
+        printf(" %7s |", c[0]);
+        for (int k = 0; k < M_NUM; k++) {
+            const pt_t *a = find(&nrt[k], size);
+            double r = a && m ? a->busbw / m->busbw : NAN;
+            add_ratio(k, r);
+            cell(c[0], 24, r, "%.2fx");
+            printf(" %7s", c[0]);
+        }
+        const pt_t *t = find(&nrt[M_THR], size);
+        double r = t ? t->algbw / mc : NAN;
+        add_ratio(M_NUM, r);
+        cell(c[0], 24, r, "%.3fx");
+        printf(" %8s\n", c[0]);
     }
     fflush(stdout);
 }
@@ -443,10 +477,11 @@ static void usage(FILE *f, int code)
 {
     fprintf(f,
             "usage: " PROG " [--quick] [--ranks 2,4] [--ops allr,allg,redsct] [-b SIZE] [-e SIZE] [-f F]\n"
-            "                [-n ITERS] [-w WARMUP] [--modes threads,procs] [--nrt-cc-test PATH]\n"
+            "                [-n ITERS] [-w WARMUP] [--modes threads,procs,shm] [--nrt-cc-test PATH]\n"
             "                [--mpi-cc PATH|none] [--mpirun PATH]\n"
             "  --quick   2 ranks, 4 KiB and 64 KiB, 5 iterations (the CTest smoke run; figures not worth quoting)\n"
-            "  defaults: ranks 2,4; sizes 4K to 16M by x16; 20 iterations after 5 warm-up; both modes\n");
+            "  defaults: ranks 2,4; sizes 4K to 16M by x16; 20 iterations after 5 warm-up; modes threads (cores of\n"
+            "            one process), procs (--procs, tcp;ofi_rxm) and shm (--procs, OPENNRT_CC_TRANSPORT=shm)\n");
     exit(code);
 }
 
@@ -454,7 +489,7 @@ int main(int argc, char **argv)
 {
     snprintf(B.ranks, sizeof B.ranks, "2,4");
     snprintf(B.ops, sizeof B.ops, "allr,allg,redsct");
-    snprintf(B.modes, sizeof B.modes, "threads,procs");
+    snprintf(B.modes, sizeof B.modes, "threads,procs,shm");
     B.minb = "4K";
     B.maxb = "16M";
     B.factor = "16";
@@ -475,6 +510,7 @@ int main(int argc, char **argv)
             B.maxb = "64K";
             B.iters = "5";
             B.warmup = "1";
+            snprintf(B.modes, sizeof B.modes, "threads,procs");
             continue;
         } else if (!strcmp(a, "-h") || !strcmp(a, "--help"))
             usage(stdout, 0);
@@ -510,7 +546,9 @@ int main(int argc, char **argv)
         fprintf(stderr, PROG ": mkdtemp: %s\n", strerror(errno));
         return 1;
     }
-    bool want_thr = strstr(B.modes, "threads") != NULL, want_prc = strstr(B.modes, "procs") != NULL;
+    bool want[M_NUM];
+    for (int m = 0; m < M_NUM; m++)
+        want[m] = strstr(B.modes, mode_names[m]) != NULL;
     printf(PROG ": nrt-cc-test (%s) vs OpenMPI (%s) vs memcpy; fp32, -b %s -e %s -f %s, %s iterations after %s "
                 "warm-up; %ld CPUs\n",
            B.cct, B.mpi_cc[0] && strcmp(B.mpi_cc, "none") ? B.mpi_cc : "n/a", B.minb, B.maxb, B.factor, B.iters,
@@ -532,30 +570,34 @@ int main(int argc, char **argv)
                 fprintf(stderr, PROG ": bad rank count '%s'\n", rk);
                 return 2;
             }
-            static series_t thr, prc, mpi;
-            memset(&thr, 0, sizeof thr);
-            memset(&prc, 0, sizeof prc);
-            if (want_thr)
-                run_nrt(op, r, "threads", &thr);
-            if (want_prc)
-                run_nrt(op, r, "procs", &prc);
-            run_mpi(op, r, thr.n ? &thr : &prc, &mpi);
+            static series_t nrt[M_NUM], mpi;
+            const series_t *ref = NULL;
+            int most = 0;
+            for (int m = 0; m < M_NUM; m++) {
+                memset(&nrt[m], 0, sizeof nrt[m]);
+                if (want[m])
+                    run_nrt(op, r, m, &nrt[m]);
+                if (!ref && nrt[m].n)
+                    ref = &nrt[m];
+                most = nrt[m].n > most ? nrt[m].n : most;
+            }
+            run_mpi(op, r, ref ? ref : &nrt[0], &mpi);
             mpi_any |= mpi.n > 0;
-            nrows += thr.n > prc.n ? thr.n : prc.n;
-            report(op, r, &thr, &prc, &mpi);
+            nrows += most;
+            report(op, r, nrt, &mpi);
         }
     }
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", B.tmp);
     if (system(cmd) != 0)
         fprintf(stderr, PROG ": could not remove %s\n", B.tmp);
-    double g[3];
-    for (int k = 0; k < 3; k++)
+    double g[M_NUM + 1];
+    for (int k = 0; k <= M_NUM; k++)
         g[k] = lg_n[k] ? exp(lg_sum[k] / lg_n[k]) : NAN;
-    printf("\n" PROG " ok=%d rows=%d mpi=%s geomean_thr_vs_mpi=%.3f geomean_procs_vs_mpi=%.3f "
-           "geomean_thr_vs_memcpy=%.4f%s%s\n",
-           B.errors == 0, nrows, mpi_any ? "measured" : "n/a", g[0], g[1], g[2], B.errors ? " why=" : "",
-           B.errors ? B.why : "");
+    printf("\n" PROG " ok=%d rows=%d mpi=%s geomean_thr_vs_mpi=%.3f geomean_tcp_vs_mpi=%.3f "
+           "geomean_shm_vs_mpi=%.3f geomean_thr_vs_memcpy=%.4f%s%s\n",
+           B.errors == 0, nrows, mpi_any ? "measured" : "n/a", g[M_THR], g[M_TCP], g[M_SHM], g[M_NUM],
+           B.errors ? " why=" : "", B.errors ? B.why : "");
     if (B.errors)
         return 1;
     if (B.skipped_not_yet) {
