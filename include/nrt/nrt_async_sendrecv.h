@@ -28,8 +28,13 @@
  * provider instead: faster, but with libfabric 1.17 a receiver that dies
  * with sends outstanding blocks the sender's shm endpoint for good, so then
  * the sender's other shm communicators on that core fail too, and new shm
- * ones are refused until the core is closed and initialized again;
- * docs/API.md. nrtx_async_sendrecv_comm_info()
+ * ones are refused until the core is closed and initialized again. A
+ * process killed while holding one of the provider's locks (in shared
+ * memory) catches for good the next thread of a peer that takes it: when
+ * that is the core's progress thread, the core's communicators fail about
+ * 3 s later and close leaves the thread behind (leaked) instead of
+ * waiting; an application thread inside test_request can be caught the
+ * same way. docs/API.md. nrtx_async_sendrecv_comm_info()
  * (nrt/nrt_ext.h) says which path a communicator uses.
  *
  * Progress. Every initialized core has a progress thread that moves data
@@ -54,8 +59,9 @@
  *
  * Blocking. No function here waits for the network: init and close take
  * at most a few milliseconds (close lets acknowledgements of finished
- * receives go out, for at most one second), everything else returns at
- * once.
+ * receives go out, for at most one second, and gives a progress thread
+ * caught inside libfabric 3 s before leaving it behind, see Paths),
+ * everything else returns at once.
  *
  * Thread safety. connect, accept, send_tensor and recv_tensor are
  * thread-safe. test_request is thread-safe across different requests; one

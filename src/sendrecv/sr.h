@@ -29,6 +29,17 @@
  * fails), and one per posted fabric operation (until libfabric reports it,
  * or the endpoint is closed): a failed send whose data libfabric still
  * holds keeps its tensor storage alive until then.
+ *
+ * A thread can be caught inside libfabric for good: 1.17's shm guards each
+ * process's region with a spinlock in shared memory, taken by that
+ * process's progress and by every sender to it, so a process killed while
+ * holding one (its own, or a peer's it was sending to) leaves every later
+ * taker spinning. When that is the core's progress thread, the control
+ * thread notices (a shm peer died and the thread has been inside one call
+ * for NRT__SR_STUCK_NS) and fails the core's communicators, and
+ * close leaves the thread behind with the endpoints it may touch, leaked
+ * (sr_data.c: nrt__sr_core_check_stuck, nrt__sr_core_stop). An application
+ * thread polling test_request can be caught the same way (docs/API.md).
  */
 #pragma once
 
@@ -51,8 +62,9 @@
 #define NRT__SR_MAX_PENDING 128  /* per communicator (the Neuron runtime's) */
 #define NRT__SR_SLOTS 256        /* in-flight slots, > 2 * MAX_PENDING not needed: > MAX_PENDING */
 #define NRT__SR_GRACE_NS 1000000000ull /* sends whose data went out, after their peer went away */
-#define NRT__SR_RETIRED_MAX 16
-#define NRT__SR_TCP_EPS 8         /* local addresses a core serves (loopback, each interface used) */   /* shm endpoints a core may retire (dead peers) */
+#define NRT__SR_RETIRED_MAX 16    /* shm endpoints a core may retire (dead peers) */
+#define NRT__SR_TCP_EPS 8         /* local addresses a core serves (loopback, each interface used) */
+#define NRT__SR_STUCK_NS 3000000000ull /* a progress thread inside one provider call this long is stuck */
 #define NRT__SR_INLINE_COPY (64u << 10) /* local path: copies up to this size run in the poster */
 
 typedef enum { NRT__SR_LOCAL = 0, NRT__SR_SHM = 1, NRT__SR_TCP = 2 } nrt__sr_path_t;
@@ -132,9 +144,10 @@ struct nrt__sr_core {
     uint32_t gen;
     nrt__net_ep_t *_Atomic eps[NRT__NET_KIND_NUM]; /* opened by the control thread */
     _Atomic bool shm_blocked; /* a dead receiver blocked the shm endpoint (see retire) */
+    _Atomic bool shm_peer_died; /* a shm peer's process died (the stuck watch starts) */
     _Atomic bool eps_ready; /* the progress thread has opened (or failed to open) the endpoints */
-    nrt__net_ep_t *retired[NRT__SR_RETIRED_MAX];
-    nrt__net_ep_t *_Atomic tcp_at[NRT__SR_TCP_EPS]; /* TCP endpoints bound to the local IPs peers reach */ /* shm endpoints blocked by a dead peer (closed with the core) */
+    nrt__net_ep_t *retired[NRT__SR_RETIRED_MAX]; /* shm endpoints blocked by a dead peer (closed with the core) */
+    nrt__net_ep_t *_Atomic tcp_at[NRT__SR_TCP_EPS]; /* TCP endpoints bound to the local IPs peers reach */
     nrt__mutex_t lock;     /* comm table, retry/copy lists (see docs/INTERNALS.md) */
     nrt__sr_comm_t *comms[NRT__SR_MAX_COMMS];
     uint8_t comm_gen[NRT__SR_MAX_COMMS];
@@ -156,6 +169,11 @@ struct nrt__sr_core {
     _Atomic bool wake_pending;
     int wake_fd;
     _Atomic uint64_t app_poll_ns;
+    _Atomic uint64_t prov_since_ns; /* the progress thread entered the provider at (0: it is not inside) */
+    _Atomic bool exited;      /* the progress thread returned */
+    _Atomic bool stuck;       /* it stayed inside the provider past NRT__SR_STUCK_NS (see sr_data.c) */
+    bool leaked;              /* close left the thread behind: the core is never freed */
+    nrt__sr_core_t *leaked_next;
     uint64_t spin_ns;
 };
 
@@ -196,11 +214,12 @@ bool nrt__sr_same_host_id(const uint8_t id[16]);
 
 /* sr_data.c: the data plane. */
 NRT_STATUS nrt__sr_core_start(nrt__sr_core_t *core); /* endpoints + progress thread */
-void nrt__sr_core_stop(nrt__sr_core_t *core);
+void nrt__sr_core_stop(nrt__sr_core_t *core); /* core->leaked: the thread was left behind (never free it) */
 void nrt__sr_core_drain(nrt__sr_core_t *core, uint64_t budget_ns); /* let acknowledgements go out */
 nrt__net_ep_t *nrt__sr_core_ep(nrt__sr_core_t *core, nrt__net_kind_t kind); /* NULL: none (yet) */
 nrt__net_ep_t *nrt__sr_core_tcp_ep(nrt__sr_core_t *core, const char *local_ip); /* control thread */
 int nrt__sr_core_retire_shm(nrt__sr_core_t *core, int dead_pid, nrt__sr_comm_t **victims); /* see sr_data.c */
+int nrt__sr_core_check_stuck(nrt__sr_core_t *core, uint64_t now, nrt__sr_comm_t **victims); /* control thread */
 NRT_STATUS nrt__sr_post(nrt__sr_req_t *req);
 void nrt__sr_progress(nrt__sr_core_t *core); /* one pass if nobody else is polling */
 void nrt__sr_sweep_graced(nrt__sr_core_t *core); /* fail graced transfers past their grace */

@@ -169,6 +169,10 @@ out:
     return st;
 }
 
+/* Cores whose progress thread close had to leave behind (sr_data.c,
+ * nrt__sr_core_stop): never freed, and kept reachable. */
+static nrt__sr_core_t *sr_leaked;
+
 /* Ends core |core| (sr_lock held): control connections first (peers see
  * the end), then every communicator, then the endpoints. */
 static void core_destroy(nrt__sr_core_t *core)
@@ -196,6 +200,11 @@ static void core_destroy(nrt__sr_core_t *core)
     for (uint32_t i = 0; i < n; i++) {
         nrt__sr_comm_teardown(comms[i]);
         nrt__obj_user_release(comms[i], "nrt_async_sendrecv_close");
+    }
+    if (core->leaked) {
+        core->leaked_next = sr_leaked;
+        sr_leaked = core;
+        return;
     }
     nrt__mutex_destroy(&core->lock);
     free(core);
@@ -304,6 +313,11 @@ static NRT_STATUS comm_create(const char *func, const char *peer_ip, int peer_ln
     if (!core) {
         NRT__LOG(NRT__LOG_ERROR, "%s: lnc %d is not initialized for send/recv (call nrt_async_sendrecv_init)", func,
                  lnc);
+        return NRT_FAILURE;
+    }
+    if (atomic_load_explicit(&core->stuck, memory_order_relaxed)) {
+        NRT__LOG(NRT__LOG_ERROR, "%s: lnc %d's progress thread is stuck inside libfabric (a shm peer died holding a "
+                 "lock of the provider); close send/recv of the core and initialize it again", func, lnc);
         return NRT_FAILURE;
     }
     nrt__sr_comm_t *c = nrt__obj_create(&nrt__sr_comm_type);

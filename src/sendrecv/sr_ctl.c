@@ -949,21 +949,28 @@ static bool pid_dead(int pid)
     return rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
 }
 
+/* Ends the control connections of communicators the data plane failed
+ * (their peers must learn it too) and releases them. */
+static void drop_victims(nrt__sr_comm_t **victims, int n)
+{
+    for (int v = 0; v < n; v++) {
+        for (uint32_t i = 0; i < CTL_MAX_CONNS; i++)
+            if (ctl.conns[i] && ctl.conns[i]->comm == victims[v] && ctl.conns[i]->kind == C_COMM)
+                shutdown(ctl.conns[i]->fd, SHUT_RDWR);
+        nrt__obj_release(victims[v]);
+    }
+}
+
 /* What a dead shm peer leaves: its region (the provider does not remove
  * it) and, for a receiver of ours, a blocked endpoint. |lnc|: our core. */
 static void shm_peer_dead(int lnc, bool we_send, int pid, const char *peer_shm)
 {
     nrt__sr_core_t *core = nrt__sr_core_get(lnc);
+    if (core)
+        atomic_store_explicit(&core->shm_peer_died, true, memory_order_relaxed); /* the stuck watch */
     if (we_send && core) {
         nrt__sr_comm_t *victims[NRT__SR_MAX_COMMS];
-        int n = nrt__sr_core_retire_shm(core, pid, victims);
-        for (int v = 0; v < n; v++) {
-            /* Their peers must learn it too: end the control connections. */
-            for (uint32_t i = 0; i < CTL_MAX_CONNS; i++)
-                if (ctl.conns[i] && ctl.conns[i]->comm == victims[v] && ctl.conns[i]->kind == C_COMM)
-                    shutdown(ctl.conns[i]->fd, SHUT_RDWR);
-            nrt__obj_release(victims[v]);
-        }
+        drop_victims(victims, nrt__sr_core_retire_shm(core, pid, victims));
     }
     char path[NRT__NET_ADDR_MAX + 16];
     if (nrt__net_shm_region_path(peer_shm, path, sizeof(path)) && unlink(path) == 0)
@@ -1128,9 +1135,21 @@ static void *ctl_main(void *arg)
         int timeout = ctl.waiting || ctl.reregister || nwatches ? 10 : -1;
         for (int lnc = 0; lnc < 64; lnc++) {
             nrt__sr_core_t *core = (ctl.our_lncs & (1ull << lnc)) ? nrt__sr_core_get(lnc) : NULL;
-            if (core && atomic_load_explicit(&core->any_graced, memory_order_acquire)) {
+            if (!core)
+                continue;
+            if (atomic_load_explicit(&core->any_graced, memory_order_acquire)) {
                 nrt__sr_sweep_graced(core);
                 timeout = timeout < 0 || timeout > 100 ? 100 : timeout;
+            }
+            /* A progress thread caught inside the provider after a shm peer
+             * died (sr_data.c): looked at while the core has work. */
+            if (atomic_load_explicit(&core->shm_peer_died, memory_order_relaxed) &&
+                !atomic_load_explicit(&core->stuck, memory_order_relaxed)) {
+                nrt__sr_comm_t *victims[NRT__SR_MAX_COMMS];
+                drop_victims(victims, nrt__sr_core_check_stuck(core, now, victims));
+                if (atomic_load_explicit(&core->active, memory_order_relaxed) > 0 ||
+                    atomic_load_explicit(&core->prov_since_ns, memory_order_relaxed))
+                    timeout = timeout < 0 || timeout > 500 ? 500 : timeout;
             }
         }
         /* Connecting comms also time out here (test_comm need not poll). */

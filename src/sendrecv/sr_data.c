@@ -12,9 +12,15 @@
  * calls test_request polls too (one poller at a time, a try-flag); while it
  * does, the progress thread only naps, so that on a small machine the
  * application's own polling is not fought by a spinning helper.
+ *
+ * The thread records when it enters the provider, so that one caught there
+ * for good (shm: a spinlock in shared memory that a killed process held,
+ * see sr.h) is noticed by the control thread (nrt__sr_core_check_stuck)
+ * and left behind by close instead of joined forever.
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -64,6 +70,25 @@ void nrt__sr_wake(nrt__sr_core_t *core)
 static void defer_set(nrt__sr_core_t *core)
 {
     atomic_store_explicit(&core->has_deferred, true, memory_order_release);
+}
+
+/* The core whose progress thread this is (NULL on other threads). */
+static _Thread_local nrt__sr_core_t *sr_self;
+
+/* The progress thread enters / leaves the provider (the stuck watch);
+ * other threads are not watched. */
+static bool prov_enter(nrt__sr_core_t *core)
+{
+    if (sr_self != core)
+        return false;
+    atomic_store_explicit(&core->prov_since_ns, nrt__now_ns(), memory_order_relaxed);
+    return true;
+}
+
+static void prov_exit(nrt__sr_core_t *core, bool entered)
+{
+    if (entered)
+        atomic_store_explicit(&core->prov_since_ns, 0, memory_order_relaxed);
 }
 
 /*===------------------------------------------------------------------===*/
@@ -493,6 +518,7 @@ static int run_deferred(nrt__sr_core_t *core)
         atomic_fetch_sub_explicit(&core->active, 1, memory_order_relaxed);
         n++;
     }
+    bool in = retry && prov_enter(core);
     while (retry) {
         nrt__sr_req_t *req = retry;
         retry = retry->next;
@@ -516,6 +542,7 @@ static int run_deferred(nrt__sr_core_t *core)
         nrt__obj_release(req);
         n++;
     }
+    prov_exit(core, in);
     return n;
 }
 
@@ -567,6 +594,7 @@ static int progress_once(nrt__sr_core_t *core)
     if (atomic_exchange_explicit(&core->progressing, true, memory_order_acquire))
         return 0;
     int n = 0;
+    bool in = prov_enter(core);
     for (int k = 0; k < NRT__NET_KIND_NUM; k++) {
         nrt__net_ep_t *ep = atomic_load_explicit(&core->eps[k], memory_order_acquire);
         if (ep)
@@ -578,6 +606,7 @@ static int progress_once(nrt__sr_core_t *core)
             break;
         n += nrt__net_progress(ep);
     }
+    prov_exit(core, in);
     n += run_deferred(core);
     nrt__sr_sweep_graced(core);
     atomic_store_explicit(&core->progressing, false, memory_order_release);
@@ -632,6 +661,7 @@ static void *progress_main(void *arg)
     char name[16];
     snprintf(name, sizeof(name), "nrt-sr%d", core->lnc);
     pthread_setname_np(pthread_self(), name);
+    sr_self = core;
     open_endpoints(core);
     uint64_t last = nrt__now_ns(), napns = 50000;
     while (!atomic_load_explicit(&core->stop, memory_order_acquire)) {
@@ -664,6 +694,7 @@ static void *progress_main(void *arg)
         if (napns < 2000000)
             napns *= 2;
     }
+    atomic_store_explicit(&core->exited, true, memory_order_release);
     return NULL;
 }
 
@@ -755,6 +786,43 @@ int nrt__sr_core_retire_shm(nrt__sr_core_t *core, int dead_pid, nrt__sr_comm_t *
     return n; /* the caller drops their connections and releases them */
 }
 
+int nrt__sr_core_check_stuck(nrt__sr_core_t *core, uint64_t now, nrt__sr_comm_t **victims)
+{
+    /* A progress thread inside one provider call for NRT__SR_STUCK_NS after
+     * a shm peer of the core died is caught there: libfabric 1.17's shm
+     * spins on a lock in shared memory that the killed process held (sr.h;
+     * a live holder can keep a spinner waiting a few hundred ms on a loaded
+     * machine, hence both conditions). Nothing of this core moves again, so
+     * every communicator fails now rather than wait forever; new ones are
+     * refused until the core is closed (which leaves the thread behind) and
+     * initialized again. */
+    uint64_t since = atomic_load_explicit(&core->prov_since_ns, memory_order_relaxed);
+    if (!since || now < since || now - since < NRT__SR_STUCK_NS ||
+        !atomic_load_explicit(&core->shm_peer_died, memory_order_relaxed) ||
+        atomic_exchange_explicit(&core->stuck, true, memory_order_acq_rel))
+        return 0;
+    char why[192];
+    snprintf(why, sizeof(why),
+             "lnc %d's progress thread has been inside libfabric for %llu ms (a peer process died holding a lock "
+             "of the shm provider)",
+             core->lnc, (unsigned long long)((now - since) / 1000000u));
+    LOG_ERROR("nrt_async_sendrecv: %s; the core's communicators fail, and new ones are refused until its "
+              "send/recv is closed and initialized again", why);
+    int n = 0;
+    nrt__mutex_lock(&core->lock);
+    for (int i = 0; i < NRT__SR_MAX_COMMS; i++) {
+        nrt__sr_comm_t *c = core->comms[i];
+        if (c && atomic_load_explicit(&c->state, memory_order_acquire) != NRT__SR_FAILED) {
+            nrt__obj_retain(c);
+            victims[n++] = c;
+        }
+    }
+    nrt__mutex_unlock(&core->lock);
+    for (int i = 0; i < n; i++)
+        nrt__sr_comm_fail(victims[i], NRT_FAILURE, why);
+    return n; /* the caller drops their connections and releases them */
+}
+
 NRT_STATUS nrt__sr_core_start(nrt__sr_core_t *core)
 {
     core->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -791,9 +859,38 @@ void nrt__sr_core_stop(nrt__sr_core_t *core)
         uint64_t one = 1;
         ssize_t r = write(core->wake_fd, &one, sizeof(one));
         (void)r;
-        pthread_join(core->thread, NULL);
+        /* Out of the provider the thread stops within a pass; inside it,
+         * it gets NRT__SR_STUCK_NS per call. One caught there for good
+         * (shm: a lock a dead process held, see sr.h) never returns: it is
+         * left behind at idle priority, with everything it may touch (the
+         * endpoints, their operations' requests, the core): leaked, never
+         * freed under it. */
+        uint64_t since = 0;
+        while (!atomic_load_explicit(&core->exited, memory_order_acquire)) {
+            since = atomic_load_explicit(&core->prov_since_ns, memory_order_relaxed);
+            uint64_t now = nrt__now_ns();
+            if (since && now > since && now - since >= NRT__SR_STUCK_NS)
+                break;
+            struct timespec ts = {0, 1000000};
+            nanosleep(&ts, NULL);
+        }
+        if (atomic_load_explicit(&core->exited, memory_order_acquire)) {
+            pthread_join(core->thread, NULL);
+        } else {
+            LOG_ERROR("nrt_async_sendrecv_close: lnc %d's progress thread has been inside libfabric for %llu ms "
+                      "(with shm, a peer process killed while holding a lock of the provider keeps it there for "
+                      "good); it is left behind at idle priority, with the core's endpoints and the transfers they "
+                      "hold (leaked)",
+                      core->lnc, (unsigned long long)((nrt__now_ns() - since) / 1000000u));
+            struct sched_param sp = {0};
+            pthread_setschedparam(core->thread, SCHED_IDLE, &sp);
+            pthread_detach(core->thread);
+            core->leaked = true;
+        }
         core->thread_started = false;
     }
+    if (core->leaked)
+        return;
     /* Deferred work left: end it (its requests were reported or fail now). */
     atomic_store_explicit(&core->has_deferred, true, memory_order_relaxed);
     nrt__mutex_lock(&core->lock);
