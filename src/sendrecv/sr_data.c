@@ -245,55 +245,64 @@ static NRT_STATUS post_one(nrt__sr_req_t *req, nrt__net_op_t *op, nrt__net_done_
     return st;
 }
 
-/* Posts the stages still in req->retry; QUEUE_FULL leaves the rest there. */
+/* Posts the stages in req->retry; QUEUE_FULL leaves the refused stage and
+ * the later ones there. The stages are taken once, up front: as soon as a
+ * stage is posted its completion may run on another thread, and a send's
+ * clear-to-send receive posts the data from there (post_stages), so after
+ * a post this function touches req->retry only when a later stage is
+ * refused (never the case after a send's clear-to-send receive). */
 static NRT_STATUS fabric_post(nrt__sr_req_t *req)
 {
     nrt__sr_comm_t *comm = req->comm;
-    NRT_STATUS st;
-    if (req->retry & SR_RETRY_CTS_RECV) {
+    uint8_t todo = req->retry;
+    req->retry = 0;
+    NRT_STATUS st = NRT_SUCCESS;
+    if (todo & SR_RETRY_CTS_RECV) {
         st = post_one(req, &req->ack_op, cts_recv_done, false, &req->ack, sizeof(req->ack),
                       sr_tag(SR_TAG_CTS, comm->id, req->seq), 0);
         if (st != NRT_SUCCESS)
-            return st;
-        req->retry &= (uint8_t)~SR_RETRY_CTS_RECV;
+            goto refused;
+        todo &= (uint8_t)~SR_RETRY_CTS_RECV;
     }
-    if ((req->retry & SR_RETRY_DATA) && !req->is_send) {
+    if ((todo & SR_RETRY_DATA) && !req->is_send) {
         /* The data, or an abort in its place. */
         st = post_one(req, &req->data_op, recv_data_done, false, req->buf, req->len,
                       sr_tag(0, comm->id, req->seq), SR_TAG_ABORT);
         if (st != NRT_SUCCESS)
-            return st;
-        req->retry &= (uint8_t)~SR_RETRY_DATA;
+            goto refused;
+        todo &= (uint8_t)~SR_RETRY_DATA;
     }
-    if (req->retry & SR_RETRY_CTS_SEND) {
+    if (todo & SR_RETRY_CTS_SEND) {
         req->ack = (struct nrt__sr_ack){.magic = SR_CTS_MAGIC, .len = req->len};
         atomic_fetch_add_explicit(&comm->core->acks_out, 1, memory_order_relaxed);
         st = post_one(req, &req->ack_op, cts_sent, true, &req->ack, sizeof(req->ack),
                       sr_tag(SR_TAG_CTS, comm->peer_id, req->seq), 0);
         if (st != NRT_SUCCESS) {
             atomic_fetch_sub_explicit(&comm->core->acks_out, 1, memory_order_relaxed);
-            return st;
+            goto refused;
         }
-        req->retry &= (uint8_t)~SR_RETRY_CTS_SEND;
+        todo &= (uint8_t)~SR_RETRY_CTS_SEND;
     }
-    if ((req->retry & SR_RETRY_DATA) && req->is_send) {
+    if ((todo & SR_RETRY_DATA) && req->is_send) {
         atomic_store_explicit(&req->data_posted, true, memory_order_release);
         st = post_one(req, &req->data_op, send_data_done, true, req->buf, req->len,
                       sr_tag(0, comm->peer_id, req->seq), 0);
         if (st != NRT_SUCCESS) {
             atomic_store_explicit(&req->data_posted, false, memory_order_release);
-            return st;
+            goto refused;
         }
-        req->retry &= (uint8_t)~SR_RETRY_DATA;
+        todo &= (uint8_t)~SR_RETRY_DATA;
     }
-    if (req->retry & SR_RETRY_ABORT) {
+    if (todo & SR_RETRY_ABORT) {
         st = post_one(req, &req->data_op, send_data_done, true, req->buf, 0,
                       sr_tag(SR_TAG_ABORT, comm->peer_id, req->seq), 0);
         if (st != NRT_SUCCESS)
-            return st;
-        req->retry &= (uint8_t)~SR_RETRY_ABORT;
+            goto refused;
     }
     return NRT_SUCCESS;
+refused:
+    req->retry = todo;
+    return st;
 }
 
 /* Keeps |req| for the progress thread to post the rest (req->retry). */
