@@ -22,9 +22,9 @@ run_pass() { # name, ctest args, cmake args...
 run_pass gcc "" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_COMPILER=g++
 run_pass asan "-LE valgrind|fuzz|bench-smoke|coll-full" -DCMAKE_BUILD_TYPE=Debug -DNRT_ASAN=ON \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
-# The network tests (label net) run under gcc and ASan only: under TSan on 2 CPUs libfabric's
-# progress loops slow down so much that they exceed their time bounds, and libfabric's psm
-# provider (libinfinipath, loaded by fi_getinfo) trips TSan's signal checks.
-run_pass tsan "-LE valgrind|fuzz|bench-smoke|net|coll-full" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNRT_TSAN=ON \
+# The network tests (label net) run under TSan too: tests/net doubles its time bounds there and
+# gives its tests IPATH_NO_BACKTRACE=1 and FI_PROVIDER=^psm,psm2,psm3 (libinfinipath's handler
+# for fatal signals is not signal-safe; the psm providers stay unregistered).
+run_pass tsan "-LE valgrind|fuzz|bench-smoke|coll-full" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNRT_TSAN=ON \
   -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++
 echo "=== all passes green in $(( $(date +%s) - start )) s"

@@ -54,6 +54,11 @@
 #ifndef T_TSAN
 #define T_TSAN 0
 #endif
+/* The whole-test bounds (a driver's alarm and case budgets) scale by this:
+ * under ThreadSanitizer on 2 CPUs every process and provider call is
+ * several times slower. tests/net/CMakeLists.txt scales CTest's TIMEOUT
+ * the same way. */
+#define T_TIME_SCALE (T_TSAN ? 2 : 1)
 
 #define T_PORT_ENV "NEURON_RT_ASYNC_SENDRECV_BOOTSTRAP_PORT"
 #define T_TRANSPORT_ENV "OPENNRT_SR_TRANSPORT"

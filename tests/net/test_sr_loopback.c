@@ -326,7 +326,7 @@ static void run_pair(void *arg)
 int main(int argc, char **argv)
 {
     if (argc >= 6 && strcmp(argv[1], "child") == 0) {
-        alarm(60); /* a hang kills the child */
+        alarm(60 * T_TIME_SCALE); /* a hang kills the child */
         const char *ip = argv[3];
         bool big = argv[5][0] == '1';
         /* one operation: 10 s (15 s for the large one), twice that under
@@ -341,7 +341,7 @@ int main(int argc, char **argv)
         return t_soft_failures ? 1 : 0;
     }
     t_driver_setup();
-    alarm(118);
+    alarm(118 * T_TIME_SCALE);
     double start = t_now_s();
     pair_cfg_t cfgs[] = {
         {"127.0.0.1", "default", false}, {"127.0.0.1", "tcp", true},  {"::1", "default", false},
@@ -372,8 +372,9 @@ int main(int argc, char **argv)
         int i = run[k];
         char name[96];
         snprintf(name, sizeof name, "%s, transport %s", cfgs[i].ip, cfgs[i].mode);
-        /* 110 s in all (CTest: 120 s); a hanging case leaves the others 8 s each */
-        failed += !t_run_case(name, run_pair, &cfgs[i], t_case_budget(start, 110, nrun - 1 - k, 8));
+        /* 110 s in all (CTest: 120 s; both doubled under TSan); a hanging
+         * case leaves the others 8 s each */
+        failed += !t_run_case(name, run_pair, &cfgs[i], t_case_budget(start, 110 * T_TIME_SCALE, nrun - 1 - k, 8));
     }
     if (failed) {
         fprintf(stderr, "sr_loopback: %d configuration(s) failed\n", failed);

@@ -443,7 +443,7 @@ static void run(void *arg)
 int main(int argc, char **argv)
 {
     if (argc >= 5 && strcmp(argv[1], "child") == 0) {
-        t_child_alarm(60);
+        t_child_alarm(60 * T_TIME_SCALE);
         t_op_s = T_SANITIZED ? 20 : 10; /* one operation; the driver bounds the case */
         bool v_sends = argv[3][0] == '1', tcp = argv[4][0] == '1';
         switch (argv[2][0]) {
@@ -460,7 +460,7 @@ int main(int argc, char **argv)
         return t_soft_failures ? 1 : 0;
     }
     t_driver_setup();
-    alarm(118);
+    alarm(118 * T_TIME_SCALE);
     double start = t_now_s();
     /* {v_sends, tcp}. A receiver killed on the opt-in shm path blocks the
      * sender's endpoint (libfabric 1.17, docs/API.md), and S's progress
@@ -476,8 +476,9 @@ int main(int argc, char **argv)
         char name[96];
         snprintf(name, sizeof name, "%s, transport %s", cfgs[i].v_sends ? "sender killed" : "receiver killed",
                  cfgs[i].tcp ? "tcp" : "shm");
-        /* 110 s in all (CTest: 120 s); a hanging case leaves the others 10 s each */
-        failed += !t_run_case(name, run, &cfgs[i], t_case_budget(start, 110, 3 - i, 10));
+        /* 110 s in all (CTest: 120 s; both doubled under TSan); a hanging
+         * case leaves the others 10 s each */
+        failed += !t_run_case(name, run, &cfgs[i], t_case_budget(start, 110 * T_TIME_SCALE, 3 - i, 10));
     }
     if (failed) {
         fprintf(stderr, "sr_peer_death: %d case(s) failed\n", failed);
