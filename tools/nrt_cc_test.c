@@ -1045,33 +1045,36 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* What the runtime is asked to use for |size| bytes: the OPENNRT_CC_<OP>
- * rule naming it ("direct:0-65536;ring:65537-max"), else "auto" (the
- * runtime decides; the public API does not report its choice). */
+/* The algorithm the runtime's documented rules (docs/COLLECTIVES.md) pick
+ * for |size| bytes (the larger buffer): the first OPENNRT_CC_<OP> rule
+ * whose range holds the size ("direct:0-65536;ring:65537-max"), else the
+ * default: direct when every rank is a core of this process, else ring;
+ * direct falls back to ring across processes. The public API does not
+ * report the runtime's choice, so this is what the settings say. */
 static const char *algo_for(uint64_t size, const rank_t *r0)
 {
-    static char buf[OP_NUM][64];
     if (G.o.op == OP_SENDRECV)
         return r0 && r0->transport[0] ? r0->transport : "?";
+    bool local = G.nproc == 1;
     const char *env = getenv(op_env[G.o.op]);
-    if (!env || !*env)
-        return "auto";
     char tmp[512];
-    snprintf(tmp, sizeof tmp, "%s", env);
+    snprintf(tmp, sizeof tmp, "%s", env ? env : "");
     for (char *save = NULL, *t = strtok_r(tmp, ";", &save); t; t = strtok_r(NULL, ";", &save)) {
-        char name[32];
-        char lo_s[32], hi_s[32];
+        char name[32], lo_s[32], hi_s[32];
         if (sscanf(t, "%31[^:]:%31[^-]-%31s", name, lo_s, hi_s) != 3)
             continue;
         uint64_t lo = 0, hi = UINT64_MAX;
         if (!parse_size(lo_s, &lo) || (strcasecmp(hi_s, "max") && !parse_size(hi_s, &hi)))
             continue;
-        if (size >= lo && size <= hi) {
-            snprintf(buf[G.o.op], sizeof buf[G.o.op], "%s", name);
-            return buf[G.o.op];
-        }
+        if (size < lo || size > hi)
+            continue;
+        if (!strcasecmp(name, "direct"))
+            return local ? "direct (setting)" : "ring (setting: direct, but several processes)";
+        if (!strcasecmp(name, "ring"))
+            return "ring (setting)";
+        break; /* "auto" or unknown: the default */
     }
-    return "auto";
+    return local ? "direct (default)" : "ring (default)";
 }
 
 static const char *bw_unit(void)
@@ -1097,9 +1100,10 @@ static void print_header(void)
            G.o.gib ? "2^30" : "1e9");
     if (G.o.show_algo && G.o.op != OP_SENDRECV) {
         const char *env = getenv(op_env[G.o.op]);
-        printf("# algorithm: %s%s%s (the runtime picks among them per call; \"auto\": its own choice, "
-               "which the public API does not report)\n",
-               env && *env ? op_env[G.o.op] : "no setting", env && *env ? "=" : "", env && *env ? env : "");
+        printf("# algorithm: what the runtime's rules (docs/COLLECTIVES.md) pick for %s%s%s; the public API "
+               "does not report its choice\n",
+               env && *env ? op_env[G.o.op] : "the default settings", env && *env ? "=" : "",
+               env && *env ? env : "");
     }
     char unit[16];
     snprintf(unit, sizeof unit, "(%s)", bw_unit());

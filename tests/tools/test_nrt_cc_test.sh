@@ -55,7 +55,12 @@ if [ "$part" = local ]; then
             results#3 results.0.size=1024 results.2.size=65536 results.2.check=ok results.0.time_us\>0 \
             results.1.stats_us.p99\>0 avg_busbw\>0 || fail "$op: JSON report"
     done
-    "$jc" "$tmp/allr.json" bus_factor=1 results.0.count=256 results.0.in_bytes=1024 || fail "allr geometry"
+    "$jc" "$tmp/allr.json" bus_factor=1 results.0.count=256 results.0.in_bytes=1024 \
+        "results.0.algorithm=direct (default)" || fail "allr geometry"
+    OPENNRT_CC_ALLGATHER='direct:0-2K;ring:2K-max' expect_rc 0 "$cct" -r 2 allg -b 1k -e 4k -f 4 -n 2 -w 1 \
+        -c random --show-algorithm
+    has "$tmp/out" "^ *1024 .* direct (setting)"
+    has "$tmp/out" "^ *4096 .* ring (setting)"
     "$jc" "$tmp/allg.json" results.0.in_bytes=512 results.0.out_bytes=1024 || fail "allg geometry"
     "$jc" "$tmp/redsct.json" results.0.in_bytes=1024 results.0.out_bytes=512 || fail "redsct geometry"
 
