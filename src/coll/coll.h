@@ -93,6 +93,8 @@ typedef struct nrt__cc_group {
     /* Direct path: arrival and departure gates, (seq << 16) | count. */
     _Alignas(NRT__CACHELINE) _Atomic uint64_t gate_in;
     _Alignas(NRT__CACHELINE) _Atomic uint64_t gate_out;
+    /* The last arriver's verdict on op |seq|: (seq << 16) | 1 ok, | 2 mismatch. */
+    _Alignas(NRT__CACHELINE) _Atomic uint64_t verdict;
     struct nrt__cc_dslot *slots; /* [n] */
     _Atomic uint64_t *next_seq; /* [n]: the next op number of each rank */
 } nrt__cc_group_t;
@@ -119,7 +121,9 @@ typedef struct nrt__cc_member {
     size_t scratch_cap;
 } nrt__cc_member_t;
 
-/* One running collective (on the stack of the member that runs it). */
+/* One running collective. It lives in the collective's context (held by
+ * the op until it completes), so that a member whose op finishes later
+ * (the direct path's pending members) can be completed by another. */
 typedef struct nrt__cc_run {
     nrt__cc_member_t *m;
     nrt__cc_group_t *g;
@@ -128,8 +132,13 @@ typedef struct nrt__cc_run {
     nrt__cc_desc_t d;
     const nrt__cc_iov_t *in, *out;
     size_t esize;
-    const struct nrt__queue *q; /* cancellation (NULL: none) */
+    struct nrt__queue *q; /* cancellation and completion (NULL: none) */
     uint64_t pos;
+    struct nrt__cc_flight *flight; /* its flight-recorder entry */
+    /* Direct path, last-arriver mode: waiting for the last member. */
+    bool pending;
+    uint64_t deadline_ns, last_warn_ns, t0_ns;
+    struct nrt__cc_run *next_pending;
 } nrt__cc_run_t;
 
 /*===------------------------------------------------------------------===*/
@@ -166,7 +175,13 @@ bool nrt__cc_warn_due(uint64_t *last);
 /* Algorithms (coll_direct.c, coll_ring.c)                                */
 /*===------------------------------------------------------------------===*/
 
+/* May return NRT__OP_PENDING: the op is then completed by the group's
+ * last member to arrive, or by the direct path's timer (exec timeout). */
 NRT_STATUS nrt__cc_direct(nrt__cc_run_t *run);
+/* Records the end of |run| in its flight recorder (dumped on failure). */
+void nrt__cc_flight_end(nrt__cc_run_t *run, NRT_STATUS st);
+void nrt__cc_direct_shutdown(void);
+void nrt__cc_direct_after_fork(void);
 NRT_STATUS nrt__cc_ring(nrt__cc_run_t *run);
 /* True when run->q asked the op to stop. */
 bool nrt__cc_cancelled(const nrt__cc_run_t *run);

@@ -31,6 +31,7 @@ struct nrt_cc_context {
     nrt__cc_iov_t in, out;
     uint32_t nst;
     nrt__storage_t *st[2 * NRT__CC_MAX_IOV];
+    nrt__cc_run_t run; /* while it runs */
 };
 
 static void ctx_destroy(nrt__obj_t *o)
@@ -196,11 +197,12 @@ typedef struct cc_payload {
 } cc_payload_t;
 NRT__OP_PAYLOAD_FITS(cc_payload_t);
 
-static NRT_STATUS run_ctx(nrt_cc_context_t *c, const nrt__queue_t *q, uint64_t pos)
+static NRT_STATUS run_ctx(nrt_cc_context_t *c, nrt__queue_t *q, uint64_t pos)
 {
     nrt__cc_member_t *m = nrt__cc_member(c->vnc);
-    nrt__cc_run_t run = {.m = m, .rank = c->rank, .d = c->d, .in = &c->in, .out = &c->out, .esize = c->esize,
-                         .q = q, .pos = pos};
+    c->run = (nrt__cc_run_t){.m = m, .rank = c->rank, .d = c->d, .in = &c->in, .out = &c->out, .esize = c->esize,
+                             .q = q, .pos = pos};
+    nrt__cc_run_t *run = &c->run;
     if (c->d.rank_n == 1 || !m) {
         /* A group of one (prepare allows it without a join). */
         uint64_t len = c->d.out_bytes < c->d.in_bytes ? c->d.out_bytes : c->d.in_bytes;
@@ -216,34 +218,44 @@ static NRT_STATUS run_ctx(nrt_cc_context_t *c, const nrt__queue_t *q, uint64_t p
         }
         return NRT_SUCCESS;
     }
-    NRT_STATUS st = nrt__cc_world_wait(&run);
+    NRT_STATUS st = nrt__cc_world_wait(run);
     if (st != NRT_SUCCESS) {
         if (st != NRT_TIMEOUT)
             flight_dump(m);
         return st;
     }
-    run.g = nrt__cc_group_get(c->gids, c->d.rank_n, c->d.group_hash);
-    if (!run.g) {
+    run->g = nrt__cc_group_get(c->gids, c->d.rank_n, c->d.group_hash);
+    if (!run->g) {
         LOG_ERROR("core %u: out of memory for a collectives group", c->vnc);
         return NRT_RESOURCE;
     }
-    run.seq = atomic_fetch_add_explicit(&run.g->next_seq[c->rank], 1, memory_order_relaxed);
+    run->seq = atomic_fetch_add_explicit(&run->g->next_seq[c->rank], 1, memory_order_relaxed);
     uint64_t bytes = c->d.in_bytes > c->d.out_bytes ? c->d.in_bytes : c->d.out_bytes;
-    nrt__cc_algo_t algo = pick_algo((nrt_cc_op_type_t)c->d.cc_op, bytes, run.g->all_local);
-    struct nrt__cc_flight *f = flight_begin(&run, algo == NRT__CC_ALGO_DIRECT ? "direct" : "ring");
-    st = algo == NRT__CC_ALGO_DIRECT ? nrt__cc_direct(&run) : nrt__cc_ring(&run);
+    nrt__cc_algo_t algo = pick_algo((nrt_cc_op_type_t)c->d.cc_op, bytes, run->g->all_local);
+    run->flight = flight_begin(run, algo == NRT__CC_ALGO_DIRECT ? "direct" : "ring");
+    st = algo == NRT__CC_ALGO_DIRECT ? nrt__cc_direct(run) : nrt__cc_ring(run);
+    if (st == NRT__OP_PENDING)
+        return st; /* nothing of |run| may be touched: another thread completes it */
+    nrt__cc_flight_end(run, st);
+    return st;
+}
+
+void nrt__cc_flight_end(nrt__cc_run_t *run, NRT_STATUS st)
+{
+    struct nrt__cc_flight *f = run->flight;
     f->status = st;
     f->t_end = nrt__now_ns();
     f->state = 2;
     if (st != NRT_SUCCESS)
-        flight_dump(m);
-    return st;
+        flight_dump(run->m);
 }
 
 static NRT_STATUS run_cc(nrt__op_t *op, nrt__queue_t *q, uint64_t pos)
 {
     nrt_cc_context_t *c = NRT__OP_PAYLOAD_OF(op, cc_payload_t)->ctx;
     NRT_STATUS st = run_ctx(c, q, pos);
+    if (st == NRT__OP_PENDING)
+        return st;
     /* A member gone or a transport failure leaves the unit unusable: its
      * endpoint is closed (see coll_ring.c). The exec timeout degrades it
      * in the queue. A mismatch or a bad size does not. */
@@ -638,6 +650,7 @@ NRT_API NRT_STATUS nrt_all_gather(int32_t vnc, uint32_t g_device_id, uint32_t g_
 
 void nrt__cc_shutdown(void)
 {
+    nrt__cc_direct_shutdown();
     nrt__obj_close_all(NRT__OBJ_CC_CTX);
     nrt__cc_close_all();
 }

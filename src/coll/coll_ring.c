@@ -26,6 +26,7 @@
  * caller's buffers must not be touched after completion) and the core's
  * collectives fail from then on (the unit is degraded).
  */
+#include <poll.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@
 #include "xu/xu.h"
 
 #define WINDOW 8
+#define SPIN_POLLS 2000 /* polls without a completion before sleeping on the fd */
 #define SLICE_DEFAULT (256 * 1024)
 #define KIND_HDR 1ull
 #define KIND_DATA 2ull
@@ -113,13 +115,22 @@ static bool poll_once(ring_t *R, int wait_rank, const char *what)
         R->idle = 0;
         return true;
     }
-    if ((++R->idle & 63) != 0) {
-        if (R->idle > 20000)
+    /* Bytes may flow for a long time without a completion (a large
+     * message): spin a little, then sleep on the completion queue's fd,
+     * which wakes on socket activity, for at most 1 ms. */
+    if (++R->idle > SPIN_POLLS) {
+        int fd = nrt__net_wait_fd(R->ep);
+        if (fd >= 0) {
+            if (nrt__net_trywait(R->ep)) {
+                struct pollfd pf = {.fd = fd, .events = POLLIN};
+                poll(&pf, 1, 1);
+            }
+        } else {
             nanosleep(&(struct timespec){0, 20000}, NULL);
-        else if (R->idle > 4000)
-            sched_yield();
-        return true;
+        }
     }
+    if ((R->idle & 63) != 0 && R->idle < SPIN_POLLS)
+        return true;
     if (nrt__cc_cancelled(run)) {
         R->fail = NRT_TIMEOUT;
         LOG_ERROR("core %u: %s #%llu (rank %u of %u) stopped by the exec timeout while %s", run->m->vnc,

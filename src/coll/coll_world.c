@@ -948,4 +948,5 @@ void nrt__cc_after_fork(void)
     atomic_store(&W.state, W_NONE);
     memset(conns, 0, sizeof conns);
     nconns = 0;
+    nrt__cc_direct_after_fork();
 }

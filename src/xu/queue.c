@@ -204,16 +204,24 @@ void nrt__queue_degrade(nrt__queue_t *q, NRT_STATUS why, uint64_t num)
 
 /* The one completion path: tracker entry, references, slot, publish,
  * wake; in that order. */
-static void finish(nrt__queue_t *q, uint64_t pos, nrt__op_t *op, NRT_STATUS st, uint64_t t0, bool fatal)
+/* Strand-owner only (relaxed): an average over the last ~8 requests of the
+ * time their run() took, that pollers read to decide whether to help. */
+static void note_run_time(nrt__queue_t *q, uint64_t ns)
+{
+    uint64_t avg = atomic_load_explicit(&q->avg_run_ns, memory_order_relaxed);
+    atomic_store_explicit(&q->avg_run_ns, avg ? avg - avg / 8 + ns / 8 : ns | 1, memory_order_relaxed);
+}
+
+/* |ran_ns|: how long run() took, when this is the strand owner finishing
+ * what it ran (0: an op that finished later; its run() time was noted). */
+static void finish(nrt__queue_t *q, uint64_t pos, nrt__op_t *op, NRT_STATUS st, uint64_t t0, bool fatal,
+                   bool owner)
 {
     NRT__ASSERT_NOT_HELD(&nrt__rt.lock);
     uint64_t t1 = nrt__now_ns();
     atomic_fetch_add_explicit(&q->busy_ns, t1 - t0, memory_order_relaxed);
-    /* Strand-owner only (relaxed): an average over the last ~8 requests
-     * that pollers read to decide whether to help. */
-    uint64_t avg = atomic_load_explicit(&q->avg_run_ns, memory_order_relaxed);
-    atomic_store_explicit(&q->avg_run_ns, avg ? avg - avg / 8 + (t1 - t0) / 8 : (t1 - t0) | 1,
-                          memory_order_relaxed);
+    if (owner)
+        note_run_time(q, t1 - t0);
     if (fatal)
         nrt__queue_degrade(q, st, pos + 1);
     if (NRT__UNLIKELY(atomic_load_explicit(&nrt__trace_on, memory_order_relaxed)))
@@ -285,6 +293,9 @@ static bool run_one(nrt__queue_t *q, uint64_t pos, nrt__op_t *op)
             fatal = true;
         }
         if (st == NRT__OP_PENDING) {
+            /* What helping pollers care about is how long run() holds the
+             * strand's thread, not how long the op takes to finish. */
+            note_run_time(q, nrt__now_ns() - t0);
             q->head = pos + 1;
             /* acq_rel: rendezvous with nrt__queue_complete; whoever comes
              * second continues the strand. */
@@ -294,7 +305,7 @@ static bool run_one(nrt__queue_t *q, uint64_t pos, nrt__op_t *op)
             return false;
         }
     }
-    finish(q, pos, op, st, t0, fatal);
+    finish(q, pos, op, st, t0, fatal, true);
     q->head = pos + 1;
     return true;
 }
@@ -303,7 +314,7 @@ void nrt__queue_complete(nrt__queue_t *q, uint64_t num, NRT_STATUS status)
 {
     uint64_t pos = num - 1;
     finish(q, pos, nrt__queue_op(q, pos), status, atomic_load_explicit(&q->run_start_ns, memory_order_relaxed),
-           false);
+           false, false);
     if (atomic_exchange_explicit(&q->pend, NRT__PEND_COMPLETED, memory_order_acq_rel) == NRT__PEND_RUNNER_LEFT)
         nrt__strand_release(q); /* the runner left: the strand is ours */
 }
