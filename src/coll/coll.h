@@ -80,6 +80,9 @@ typedef struct nrt__cc_peer {
 /* The direct path's per-rank slot: the member's op while it runs. */
 typedef struct nrt__cc_dslot {
     _Alignas(NRT__CACHELINE) const struct nrt__cc_run *_Atomic run;
+    /* The op number it last arrived for (warnings read this, never |run|:
+     * a completed member's run may already be another context's). */
+    _Atomic uint64_t seq;
 } nrt__cc_dslot_t;
 
 /* A group of members (a replica group) seen from this process: the

@@ -68,8 +68,7 @@ static void warn_missing(const nrt__cc_run_t *run, const char *phase, uint64_t t
     size_t o = 0;
     who[0] = 0;
     for (uint32_t j = 0; j < g->n && o + 16 < sizeof who; j++) {
-        const nrt__cc_run_t *x = atomic_load_explicit(&g->slots[j].run, memory_order_acquire);
-        if (!x || x->seq != run->seq)
+        if (atomic_load_explicit(&g->slots[j].seq, memory_order_relaxed) != run->seq)
             o += (size_t)snprintf(who + o, sizeof who - o, "%s%u (global id %u)", o ? ", " : "", j, g->gids[j]);
     }
     LOG_WARN("core %u: %s #%llu (rank %u of %u) waiting %.1f s %s; ranks not there yet: %s", run->m->vnc,
@@ -84,6 +83,7 @@ static uint32_t gate_arrive(nrt__cc_run_t *run)
     nrt__cc_group_t *g = run->g;
     uint64_t seq = run->seq;
     atomic_store_explicit(&g->slots[run->rank].run, run, memory_order_relaxed);
+    atomic_store_explicit(&g->slots[run->rank].seq, seq, memory_order_relaxed);
     uint64_t v = atomic_load_explicit(&g->gate_in, memory_order_relaxed);
     for (;;) {
         uint64_t nv = (v >> 16) == seq ? v + 1 : GATE(seq, 1);
