@@ -467,7 +467,7 @@ static void pending_limit(void)
 /* NEURON_RT_VISIBLE_CORES=1,2: physical ids for sendrecv, visible for tensors. */
 static int visible_child(void)
 {
-    alarm(100 * T_TIME_SCALE);
+    alarm(T_SCALED(100));
     ASSERT_OK(nrt_init(NRT_FRAMEWORK_TYPE_NO_FW, "", ""));
     EXPECT_ST(nrt_async_sendrecv_init(0), NRT_FAILURE); /* core 0 is not visible */
     EXPECT_ST(nrt_async_sendrecv_init(3), NRT_FAILURE);
@@ -494,7 +494,7 @@ int main(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "visible") == 0)
         return visible_child();
     t_driver_setup();
-    alarm(115 * T_TIME_SCALE);
+    alarm(T_SCALED(115));
     t_use_free_port();
     /* physical cores 0 and 1 (as CTest sets it; also when run by hand) */
     t_setenv("NEURON_RT_NUM_CORES", "2");
@@ -570,6 +570,6 @@ int main(int argc, char **argv)
     /* after nrt_close */
     EXPECT_ST(nrt_async_sendrecv_init(0), NRT_CLOSED);
 
-    t_reap_ok(&vis, 60);
+    t_reap_ok(&vis, T_SCALED(60));
     return t_soft_done("sr_local");
 }

@@ -143,7 +143,7 @@ static void sender(const char *ip, const char *transport, bool big)
         ASSERT_ST(nrt_async_sendrecv_test_request(r, &d, &sz), NRT_INVALID_HANDLE);
 
     t_report('F');
-    t_await('X', 60);
+    t_await('X', T_SCALED(60));
     /* the last message: received, checked, and this process closes at once */
     nrt_tensor_t *lm = t_tensor(0, T_MIB, "last");
     ASSERT_OK(nrt_async_sendrecv_recv_tensor(lm, 0, T_MIB, back, &r));
@@ -263,7 +263,7 @@ static void receiver(const char *ip, const char *transport, bool big)
     nrt_tensor_free(&stt);
 
     t_report('F');
-    t_await('X', 60);
+    t_await('X', T_SCALED(60));
     /* the last message: its receiver closes as soon as it has it; the send
      * must still report success (the transfer did succeed) */
     nrt_tensor_t *lm = t_tensor(0, T_MIB, "last");
@@ -304,20 +304,22 @@ static void run_pair(void *arg)
         snprintf(tr, sizeof tr, "%s", T_TRANSPORT_ENV);
     else
         snprintf(tr, sizeof tr, "%s=%s", T_TRANSPORT_ENV, mode);
-    const char *env_s[] = {port, tr, "NEURON_RT_VISIBLE_CORES=0", NULL};
-    const char *env_r[] = {port, tr, "NEURON_RT_VISIBLE_CORES=1", NULL};
+    /* the connect timeout (default 30 s) stays above t_op_s under TSan */
+    const char *tmo = T_TSAN ? T_TIMEOUT_ENV "=60000" : T_TIMEOUT_ENV;
+    const char *env_s[] = {port, tr, tmo, "NEURON_RT_VISIBLE_CORES=0", NULL};
+    const char *env_r[] = {port, tr, tmo, "NEURON_RT_VISIBLE_CORES=1", NULL};
     char *argv_s[] = {"sr_loopback", "child", "send", (char *)ip, (char *)mode, big ? "1" : "0", NULL};
     char *argv_r[] = {"sr_loopback", "child", "recv", (char *)ip, (char *)mode, big ? "1" : "0", NULL};
     t_child_t s, r;
     t_spawn(&s, "sender", env_s, argv_s);
     t_sleep_ms(300); /* connect before the accepting process exists */
     t_spawn(&r, "receiver", env_r, argv_r);
-    t_expect(&s, 'F', 100);
-    t_expect(&r, 'F', 100);
+    t_expect(&s, 'F', T_SCALED(100));
+    t_expect(&r, 'F', T_SCALED(100));
     t_tell(&s, 'X');
     t_tell(&r, 'X');
-    t_reap_ok(&s, 30);
-    t_reap_ok(&r, 30);
+    t_reap_ok(&s, T_SCALED(30));
+    t_reap_ok(&r, T_SCALED(30));
     printf("%s, transport %s%s: ok (%.2f s)\n", ip, mode, big ? (T_SANITIZED ? ", with 64 MiB" : ", with 256 MiB") : "",
            t_now_s() - t0);
     fflush(stdout);
@@ -326,12 +328,12 @@ static void run_pair(void *arg)
 int main(int argc, char **argv)
 {
     if (argc >= 6 && strcmp(argv[1], "child") == 0) {
-        alarm(60 * T_TIME_SCALE); /* a hang kills the child */
+        alarm(T_SCALED(60)); /* a hang kills the child */
         const char *ip = argv[3];
         bool big = argv[5][0] == '1';
         /* one operation: 10 s (15 s for the large one), twice that under
-         * sanitizers; the driver bounds the whole case */
-        t_op_s = (big ? 15 : 10) * (T_SANITIZED ? 2 : 1);
+         * sanitizers (and T_SCALED); the driver bounds the whole case */
+        t_op_s = T_SCALED((big ? 15 : 10) * (T_SANITIZED ? 2 : 1));
         /* auto (default) and tcp: tcp;ofi_rxm between processes; shm is opt-in */
         const char *transport = strcmp(argv[4], "shm") == 0 ? "shm" : T_TCP;
         if (strcmp(argv[2], "send") == 0)
@@ -341,7 +343,7 @@ int main(int argc, char **argv)
         return t_soft_failures ? 1 : 0;
     }
     t_driver_setup();
-    alarm(118 * T_TIME_SCALE);
+    alarm(T_SCALED(118));
     double start = t_now_s();
     pair_cfg_t cfgs[] = {
         {"127.0.0.1", "default", false}, {"127.0.0.1", "tcp", true},  {"::1", "default", false},
@@ -374,7 +376,7 @@ int main(int argc, char **argv)
         snprintf(name, sizeof name, "%s, transport %s", cfgs[i].ip, cfgs[i].mode);
         /* 110 s in all (CTest: 120 s; both doubled under TSan); a hanging
          * case leaves the others 8 s each */
-        failed += !t_run_case(name, run_pair, &cfgs[i], t_case_budget(start, 110 * T_TIME_SCALE, nrun - 1 - k, 8));
+        failed += !t_run_case(name, run_pair, &cfgs[i], t_case_budget(start, T_SCALED(110), nrun - 1 - k, 8));
     }
     if (failed) {
         fprintf(stderr, "sr_loopback: %d configuration(s) failed\n", failed);

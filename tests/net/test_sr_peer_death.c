@@ -92,7 +92,7 @@ static void survivor(bool v_sends, bool tcp)
     t_check_info(st, transport, IP, T_LNC, true, "S -> T");
     t_check_info(ts, transport, IP, T_LNC, false, "T -> S");
     t_report('I');
-    t_await('G', 60);
+    t_await('G', T_SCALED(60));
 
     /* the comm to V */
     nrt_async_sendrecv_comm_t *cv = NULL;
@@ -116,7 +116,7 @@ static void survivor(bool v_sends, bool tcp)
     }
     ASSERT_EQ_U64(t_info(cv).pending, NREQ);
     t_report('P');
-    t_await('K', 60); /* V is dead */
+    t_await('K', T_SCALED(60)); /* V is dead */
     t_phase = "S: waiting for its requests to V to finish";
     double t0 = t_now_s();
     NRT_STATUS rs[NREQ];
@@ -161,7 +161,7 @@ static void survivor(bool v_sends, bool tcp)
     for (int i = 0; i < NREQ; i++)
         nrt_tensor_free(&t[i]);
     t_report('N');
-    t_await('C', 60);
+    t_await('C', T_SCALED(60));
     t_phase = "S: transfers with T after V died";
 
     /* the comms to T still work, and a new one connects; each is reported
@@ -321,7 +321,7 @@ static void third(bool v_sends, bool tcp)
     for (int attempt = 0; attempt < 3; attempt++) {
         if (attempt > 0)
             ASSERT_OK(nrt_async_sendrecv_accept(IP, S_LNC, T_LNC2, &fs2));
-        st = t_comm_wait(fs2, 60);
+        st = t_comm_wait(fs2, T_SCALED(60));
         if (st == NRT_SUCCESS || !(st == NRT_FAILURE && shm_exception))
             break;
         printf("%s: the accept on core 3 from S failed (allowed here, S initializes again): NRT_FAILURE\n", what);
@@ -346,7 +346,7 @@ static void third(bool v_sends, bool tcp)
      * sr_loopback's subject, not this test's) */
     t_report('D');
     t_phase = "T: waiting for the driver's go to close (after S is done)";
-    t_await('X', 60);
+    t_await('X', T_SCALED(60));
     ASSERT_OK(nrt_async_sendrecv_close(T_LNC));
     ASSERT_OK(nrt_async_sendrecv_close(T_LNC2));
     nrt_close();
@@ -394,20 +394,20 @@ static void run(void *arg)
     t_child_t s, v, t;
     t_spawn(&t, "T", env_t, argv_t);
     t_spawn(&s, "S", env_s, argv_s);
-    t_expect(&t, 'I', 60);
-    t_expect(&s, 'I', 60);
+    t_expect(&t, 'I', T_SCALED(60));
+    t_expect(&s, 'I', T_SCALED(60));
     /* S and T are set up: what appears in /dev/shm from now on is V's or
      * for V, until S connects to T's core 3 */
     t_shm_list(&base1);
     t_spawn(&v, "V", env_v, argv_v);
     t_tell(&s, 'G');
-    t_expect(&v, 'P', 60);
-    t_expect(&s, 'P', 60);
+    t_expect(&v, 'P', T_SCALED(60));
+    t_expect(&s, 'P', T_SCALED(60));
     kill(v.pid, SIGKILL);
-    int vst = t_reap(&v, 10);
+    int vst = t_reap(&v, T_SCALED(10));
     ASSERT_TRUE(WIFSIGNALED(vst) && WTERMSIG(vst) == SIGKILL);
     t_tell(&s, 'K');
-    t_expect(&s, 'N', 30);
+    t_expect(&s, 'N', T_SCALED(30));
     /* S noticed: within 2 s no file created since S and T were set up is
      * left that no live process holds, and none named after V (libfabric
      * shm names its regions "<pid>:..."), even if S still holds it. S's own
@@ -423,11 +423,11 @@ static void run(void *arg)
     }
     t_names_free(&left);
     t_tell(&s, 'C');
-    t_expect(&s, 'E', 60);
-    t_expect(&t, 'D', 60);
+    t_expect(&s, 'E', T_SCALED(60));
+    t_expect(&t, 'D', T_SCALED(60));
     t_tell(&t, 'X');
-    t_reap_ok(&s, 60);
-    t_reap_ok(&t, 60);
+    t_reap_ok(&s, T_SCALED(60));
+    t_reap_ok(&t, T_SCALED(60));
     if (t_shm_leftovers(&base0, NULL, 0, 2.0, &left)) {
         report_leftovers("FAILED: after the test", &left);
         t_soft_failures++;
@@ -443,8 +443,8 @@ static void run(void *arg)
 int main(int argc, char **argv)
 {
     if (argc >= 5 && strcmp(argv[1], "child") == 0) {
-        t_child_alarm(60 * T_TIME_SCALE);
-        t_op_s = T_SANITIZED ? 20 : 10; /* one operation; the driver bounds the case */
+        t_child_alarm(T_SCALED(60));
+        t_op_s = T_SCALED(T_SANITIZED ? 20 : 10); /* one operation; the driver bounds the case */
         bool v_sends = argv[3][0] == '1', tcp = argv[4][0] == '1';
         switch (argv[2][0]) {
         case 'S':
@@ -460,7 +460,7 @@ int main(int argc, char **argv)
         return t_soft_failures ? 1 : 0;
     }
     t_driver_setup();
-    alarm(118 * T_TIME_SCALE);
+    alarm(T_SCALED(118));
     double start = t_now_s();
     /* {v_sends, tcp}. A receiver killed on the opt-in shm path blocks the
      * sender's endpoint (libfabric 1.17, docs/API.md), and S's progress
@@ -478,7 +478,7 @@ int main(int argc, char **argv)
                  cfgs[i].tcp ? "tcp" : "shm");
         /* 110 s in all (CTest: 120 s; both doubled under TSan); a hanging
          * case leaves the others 10 s each */
-        failed += !t_run_case(name, run, &cfgs[i], t_case_budget(start, 110 * T_TIME_SCALE, 3 - i, 10));
+        failed += !t_run_case(name, run, &cfgs[i], t_case_budget(start, T_SCALED(110), 3 - i, 10));
     }
     if (failed) {
         fprintf(stderr, "sr_peer_death: %d case(s) failed\n", failed);

@@ -104,7 +104,7 @@ static nrt_async_sendrecv_comm_t *expect_timeout(const char *peer_ip, int peer_l
 
 int main(void)
 {
-    alarm(100 * T_TIME_SCALE);
+    alarm(T_SCALED(100));
     t_use_free_port();
     t_setenv(T_TIMEOUT_ENV, "500");
     t_setenv("NEURON_RT_NUM_CORES", "2");
