@@ -36,7 +36,6 @@
 #include "xu/xu.h"
 
 #define WINDOW 8
-#define SPIN_POLLS 2000 /* polls without a completion before sleeping on the fd */
 #define SLICE_DEFAULT (256 * 1024)
 #define KIND_HDR 1ull
 #define KIND_DATA 2ull
@@ -64,6 +63,7 @@ typedef struct ring {
     uint32_t n, r;
     uint64_t tag_base;
     uint64_t t0, last_warn;
+    uint64_t idle_since; /* last completion (0: none yet) */
     unsigned idle;
     bool posted; /* something may be posted */
     NRT_STATUS fail;
@@ -111,14 +111,19 @@ static bool poll_once(ring_t *R, int wait_rank, const char *what)
 {
     nrt__cc_run_t *run = R->run;
     int got = nrt__net_progress(R->ep);
-    if (got > 0) {
+    uint64_t now = nrt__now_ns();
+    if (got > 0 || !R->idle_since) {
+        R->idle_since = now;
         R->idle = 0;
         return true;
     }
-    /* Bytes may flow for a long time without a completion (a large
-     * message): spin a little, then sleep on the completion queue's fd,
-     * which wakes on socket activity, for at most 1 ms. */
-    if (++R->idle > SPIN_POLLS) {
+    /* libfabric's tcp and shm progress only when polled (bytes may flow
+     * for a long time without a completion), so a member in a collective
+     * spins: yielding the CPU after 1 ms without a completion, and sleeping
+     * on the completion queue's fd (at most 1 ms a time) only after 100 ms,
+     * when the others are evidently not there yet. */
+    uint64_t idle_ns = now - R->idle_since;
+    if (idle_ns > 100000000ull) {
         int fd = nrt__net_wait_fd(R->ep);
         if (fd >= 0) {
             if (nrt__net_trywait(R->ep)) {
@@ -126,10 +131,12 @@ static bool poll_once(ring_t *R, int wait_rank, const char *what)
                 poll(&pf, 1, 1);
             }
         } else {
-            nanosleep(&(struct timespec){0, 20000}, NULL);
+            nanosleep(&(struct timespec){0, 100000}, NULL);
         }
+    } else if (idle_ns > 1000000ull) {
+        sched_yield();
     }
-    if ((R->idle & 63) != 0 && R->idle < SPIN_POLLS)
+    if ((++R->idle & 63) != 0)
         return true;
     if (nrt__cc_cancelled(run)) {
         R->fail = NRT_TIMEOUT;
@@ -137,7 +144,6 @@ static bool poll_once(ring_t *R, int wait_rank, const char *what)
                   nrt__cc_ccop_name(run->d.cc_op), (unsigned long long)run->seq, R->r, R->n, what);
         return false;
     }
-    uint64_t now = nrt__now_ns();
     for (uint32_t j = 0; j < R->n; j++) {
         if (j == R->r || (wait_rank >= 0 && (uint32_t)wait_rank != j))
             continue;
