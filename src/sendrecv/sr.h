@@ -142,7 +142,7 @@ struct nrt__sr_core {
     int lnc;   /* absolute id */
     int vnc;   /* visible index in this process */
     uint32_t gen;
-    nrt__net_ep_t *_Atomic eps[NRT__NET_KIND_NUM]; /* opened by the control thread */
+    nrt__net_ep_t *_Atomic eps[NRT__NET_KIND_NUM]; /* opened by the progress thread */
     _Atomic bool shm_blocked; /* a dead receiver blocked the shm endpoint (see retire) */
     _Atomic bool shm_peer_died; /* a shm peer's process died (the stuck watch starts) */
     _Atomic bool eps_ready; /* the progress thread has opened (or failed to open) the endpoints */
