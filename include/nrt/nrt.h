@@ -269,6 +269,22 @@ NRT_STATUS nrt_tensor_get_device_allocation_info(const nrt_tensor_t *tensor,
 NRT_STATUS nrt_get_vnc_memory_stats(uint32_t vnc, nrt_vnc_memory_stats_t *stats, size_t stats_size_in,
                                     size_t *stats_size_out);
 
+/*===------------------------------------------------------------------===*/
+/* Device memory export (no device: documented statuses)                  */
+/*===------------------------------------------------------------------===*/
+
+/* Exports a device memory range as a dma-buf fd for peer DMA. OpenNRT's
+ * device memory is ordinary host memory, which has no dma-buf: always
+ * NRT_FAILURE (*fd = -1) with one log line; callers (libfabric, EFA) fall
+ * back to registering the memory as host memory. */
+NRT_STATUS nrt_get_dmabuf_fd(uint64_t va, uint64_t size, int *fd);
+/* The host mapping of HBM bank |hbm_idx| of device |device_id|: there is no
+ * HBM: NRT_FAILURE (*addr = NULL, *size = 0) with one log line. */
+NRT_STATUS nrt_get_hbm_mmap_va(int device_id, int hbm_idx, void **addr, size_t *size);
+/* The PCI address of the EFA device attached to the memory at |va|: none:
+ * NRT_FAILURE (*len = 0) with one log line. */
+NRT_STATUS nrt_get_attached_efa_bdf(const void *va, char *efa_bdf, size_t *len);
+
 #ifdef __cplusplus
 }
 #endif

@@ -48,6 +48,16 @@ NRT_STATUS nrt_barrier(int32_t vnc, uint32_t g_device_id, uint32_t g_device_coun
 NRT_STATUS nrt_all_gather(int32_t vnc, uint32_t g_device_id, uint32_t g_device_count, uint32_t rank_input_size,
                           void *input, void *output);
 
+/* Copies |size| bytes from host memory |src| to device memory |dest| (a
+ * device tensor's bytes, as nrt_tensor_get_va returns them; device memory
+ * is host memory in OpenNRT, so this is a copy). NULL with size > 0:
+ * NRT_INVALID. libfabric's Neuron memory support calls it. */
+NRT_STATUS nrt_memcpy_to_device(void *dest, const void *src, size_t size);
+
+/* Waits until every execution queued on core |vnc_idx| (COMPUTE queues)
+ * has completed. NRT_INVALID for a core that does not exist. */
+NRT_STATUS nrt_async_drain_queued_execs(int32_t vnc_idx);
+
 #ifdef __cplusplus
 }
 #endif

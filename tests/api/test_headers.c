@@ -10,6 +10,7 @@
 #include "nrt/nrt_async_sendrecv.h"
 #include "nrt/nrt_async.h"
 #include "nrt/nrt_status.h"
+#include "nrt/nrt_version.h"
 #include "nrt/nrt.h"
 #include "ndl/neuron_driver_shared_tensor_batch_op.h"
 /* #pragma once: a second round is harmless */

@@ -10,6 +10,7 @@
 #include "nrt/nrt_ext.h"
 #include "nrt/nrt_kernel.h"
 #include "nrt/nrt_status.h"
+#include "nrt/nrt_version.h"
 #include "ndl/neuron_driver_shared_tensor_batch_op.h"
 
 #include <cstdio>
