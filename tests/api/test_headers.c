@@ -11,6 +11,7 @@
 #include "nrt/nrt_async.h"
 #include "nrt/nrt_status.h"
 #include "nrt/nrt_version.h"
+#include "nrt/nrt_profile.h"
 #include "nrt/nrt.h"
 #include "ndl/neuron_driver_shared_tensor_batch_op.h"
 /* #pragma once: a second round is harmless */
