@@ -9,7 +9,9 @@
 #pragma once
 
 #include "harness.h"
+#include "nrt/nrt_async.h"
 #include "nrt/nrt_experimental.h"
+#include "nrt/nrt_profile.h"
 
 /* Runs a void call, expecting one log line. */
 #define ASSERT_VOID_LOG1(stmt)                                                                         \
@@ -80,6 +82,24 @@ static inline void t_check_all_rejected(NRT_STATUS want)
     ASSERT_ST_LOG1(nrt_cc_global_comm_init(0, 0, 1), want);
     ASSERT_ST_LOG1(nrt_barrier(0, 0, 1), want);
     ASSERT_ST_LOG1(nrt_all_gather(0, 0, 1, 4, buf, buf + 8), want);
+    uint32_t group[2] = {0, 1};
+    nrt_cc_comm_t comm = {.replica_group = group, .rank = 0, .rank_n = 2, .ctx_device_id = 0,
+                          .ctx_device_count = 2, .vnc = 0};
+    nrt_tensor_list_t tl = {&ft, 1};
+    nrt_cc_context_t *cctx = (nrt_cc_context_t *)(void *)fake_storage;
+    ASSERT_ST_LOG1(nrta_cc_prepare(&comm, &tl, &tl, NRT_DTYPE_FLOAT32, NRT_OP_ADD, NRT_CC_ALLREDUCE, &cctx), want);
+    nrta_seq_t seq = 0;
+    ASSERT_ST_LOG1(nrta_cc_schedule(&cctx, 0, NULL, &seq), want);
+
+    /* around the core API (compat, profile) */
+    ASSERT_ST_LOG1(nrt_memcpy_to_device(buf, buf + 8, 4), want);
+    ASSERT_ST_LOG1(nrt_async_drain_queued_execs(0), want);
+    ASSERT_ST_LOG1(nrt_profile_start(NULL, "/nonexistent/p.json"), want);
+    ASSERT_ST_LOG1(nrt_profile_stop("/nonexistent/p.json"), want);
+    ASSERT_ST_LOG1(nrt_trace_start(false), want);
+    ASSERT_ST_LOG1(nrt_trace_stop("/nonexistent/t.json"), want);
+    ASSERT_ST_LOG1(nrt_inspect_begin(), want);
+    ASSERT_ST_LOG1(nrt_inspect_stop(), want);
 
     /* tensors */
     ASSERT_ST_LOG1(nrt_tensor_allocate(NRT_TENSOR_PLACEMENT_DEVICE, 0, 64, "t", &t), want);
