@@ -14,68 +14,8 @@
 # created (not root, no iproute2, no veth).
 set -u
 
-peer=${1:?usage: netns_sendrecv.sh SR_PEER}
-if [ ! -x "$peer" ]; then
-    echo "netns_sendrecv: $peer is not an executable" >&2
-    exit 2
-fi
-if ! command -v ip >/dev/null 2>&1; then
-    echo "netns_sendrecv: skipped: ip (iproute2) is not installed"
-    exit 77
-fi
-
-tag=$$
-nsa=nrtsr${tag}a
-nsb=nrtsr${tag}b
-vea=nrtv${tag}a
-veb=nrtv${tag}b
-n=$(od -An -N1 -tu1 /dev/urandom | tr -d ' ')
-ip4a=10.231.$n.1
-ip4b=10.231.$n.2
-ip6a=fd00:231:$n::1
-ip6b=fd00:231:$n::2
-pids=
-made_a=0
-made_b=0
-
-cleanup() {
-    for p in $pids; do
-        kill -9 "$p" 2>/dev/null
-    done
-    [ "$made_a" = 1 ] && ip netns del "$nsa" 2>/dev/null
-    [ "$made_b" = 1 ] && ip netns del "$nsb" 2>/dev/null
-    :
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-err=$(ip netns add "$nsa" 2>&1) || {
-    echo "netns_sendrecv: skipped: 'ip netns add' failed (needs root and iproute2): $err"
-    exit 77
-}
-made_a=1
-err=$(ip netns add "$nsb" 2>&1) || {
-    echo "netns_sendrecv: skipped: 'ip netns add' failed: $err"
-    exit 77
-}
-made_b=1
-err=$(ip link add "$vea" netns "$nsa" type veth peer name "$veb" netns "$nsb" 2>&1) || {
-    echo "netns_sendrecv: skipped: cannot create a veth pair: $err"
-    exit 77
-}
-set -e
-ip -n "$nsa" link set lo up
-ip -n "$nsb" link set lo up
-ip -n "$nsa" addr add "$ip4a/24" dev "$vea"
-ip -n "$nsb" addr add "$ip4b/24" dev "$veb"
-ip -n "$nsa" link set "$vea" up
-ip -n "$nsb" link set "$veb" up
-set +e
-v6=1
-if ! ip -n "$nsa" -6 addr add "$ip6a/64" dev "$vea" nodad 2>/dev/null ||
-    ! ip -n "$nsb" -6 addr add "$ip6b/64" dev "$veb" nodad 2>/dev/null; then
-    v6=0
-fi
+me=netns_sendrecv ns_prefix=nrtsr veth_prefix=nrtv net=231
+. "$(dirname "$0")/netns_pair.sh"
 echo "netns_sendrecv: $nsa ($ip4a, $ip6a) <-> $nsb ($ip4b, $ip6b)"
 
 sizes="1048576 67108864"
