@@ -162,6 +162,10 @@ nrt__cc_group_t *nrt__cc_group_get(const uint32_t *gids, uint32_t n, uint64_t ha
 /* Nonzero when member |gid| is gone (its process died or closed): the
  * monotonic time it was noticed. */
 uint64_t nrt__cc_gone_since(uint32_t gid);
+/* The address of member |gid| in |ep|'s terms (for its address vector). */
+NRT_STATUS nrt__cc_peer_name(nrt__net_ep_t *ep, uint32_t gid, void *buf, size_t *len);
+/* Whether |spec| is a usable NEURON_RT_ROOT_COMM_ID. */
+bool nrt__cc_root_spec_ok(const char *spec);
 /* Opens the ring endpoints of this process's members when not done yet. */
 NRT_STATUS nrt__cc_ring_ready(nrt__cc_member_t *m);
 /* The transport kind and a one-line description of the world (logs). */
@@ -205,6 +209,11 @@ void nrt__cc_reduce2(void *dst, const void *src, size_t n, nrt_dtype_t dtype, nr
  * fp16/bf16 and rounded once (nearest even); dst may alias a source. */
 void nrt__cc_reduce_n(void *dst, const void *const *srcs, uint32_t k, size_t n, nrt_dtype_t dtype,
                       nrt_op_type_t op);
+
+/* Whether two members' descriptors agree, and a descriptor in words for
+ * the mismatch log line (both paths report mismatches alike). */
+bool nrt__cc_desc_equal(const nrt__cc_desc_t *a, const nrt__cc_desc_t *b);
+void nrt__cc_desc_describe(const nrt__cc_desc_t *d, char *buf, size_t cap);
 
 /* Copies |len| bytes from byte |off| of |iov| into |dst| (gather) or the
  * reverse (scatter). */

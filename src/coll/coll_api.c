@@ -20,8 +20,6 @@
 
 nrt__cc_cfg_t nrt__cc_cfg;
 
-bool nrt__cc_root_spec_ok(const char *spec); /* coll_world.c */
-
 struct nrt_cc_context {
     nrt__obj_t obj;
     uint32_t vnc, rank;

@@ -148,19 +148,6 @@ static void depart(nrt__cc_run_t *run)
         backoff(&i);
 }
 
-static bool same_desc(const nrt__cc_desc_t *a, const nrt__cc_desc_t *b)
-{
-    return a->cc_op == b->cc_op && a->dtype == b->dtype && a->op == b->op && a->rank_n == b->rank_n &&
-           a->in_bytes == b->in_bytes && a->out_bytes == b->out_bytes && a->group_hash == b->group_hash;
-}
-
-static void describe(const nrt__cc_desc_t *d, char *buf, size_t cap)
-{
-    snprintf(buf, cap, "%s %s/%s of %llu -> %llu bytes over %u ranks (group %016llx)", nrt__cc_ccop_name(d->cc_op),
-             nrt__cc_dtype_name(d->dtype), nrt__cc_op_name(d->op), (unsigned long long)d->in_bytes,
-             (unsigned long long)d->out_bytes, d->rank_n, (unsigned long long)d->group_hash);
-}
-
 /* Copies |len| bytes from |src| at |soff| to |dst| at |doff|. */
 static void iov_copy(const nrt__cc_iov_t *dst, uint64_t doff, const nrt__cc_iov_t *src, uint64_t soff, uint64_t len)
 {
@@ -448,10 +435,10 @@ NRT_STATUS nrt__cc_direct(nrt__cc_run_t *run)
     NRT_STATUS st = NRT_SUCCESS;
     for (uint32_t j = 0; j < n; j++) {
         all[j] = atomic_load_explicit(&g->slots[j].run, memory_order_relaxed);
-        if (st == NRT_SUCCESS && !same_desc(&all[j]->d, &run->d)) {
+        if (st == NRT_SUCCESS && !nrt__cc_desc_equal(&all[j]->d, &run->d)) {
             char mine[200], theirs[200];
-            describe(&run->d, mine, sizeof mine);
-            describe(&all[j]->d, theirs, sizeof theirs);
+            nrt__cc_desc_describe(&run->d, mine, sizeof mine);
+            nrt__cc_desc_describe(&all[j]->d, theirs, sizeof theirs);
             LOG_ERROR("collective #%llu mismatch: rank %u (core %u, global id %u) runs %s; rank %u (core %u, global "
                       "id %u) runs %s. Members must issue the same collectives in the same order; every member "
                       "of the group fails this one",

@@ -7,6 +7,7 @@
  * Floating MAX/MIN follow fmaxf/fminf (a NaN loses to a number).
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "coll/coll.h"
@@ -71,6 +72,19 @@ const char *nrt__cc_ccop_name(nrt_cc_op_type_t cc_op)
     case NRT_CC_REDUCESCATTER: return "reduce-scatter";
     default: return "unknown collective";
     }
+}
+
+bool nrt__cc_desc_equal(const nrt__cc_desc_t *a, const nrt__cc_desc_t *b)
+{
+    return a->cc_op == b->cc_op && a->dtype == b->dtype && a->op == b->op && a->rank_n == b->rank_n &&
+           a->in_bytes == b->in_bytes && a->out_bytes == b->out_bytes && a->group_hash == b->group_hash;
+}
+
+void nrt__cc_desc_describe(const nrt__cc_desc_t *d, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s %s/%s of %llu -> %llu bytes over %u ranks (group %016llx)", nrt__cc_ccop_name(d->cc_op),
+             nrt__cc_dtype_name(d->dtype), nrt__cc_op_name(d->op), (unsigned long long)d->in_bytes,
+             (unsigned long long)d->out_bytes, d->rank_n, (unsigned long long)d->group_hash);
 }
 
 /*===------------------------------------------------------------------===*/

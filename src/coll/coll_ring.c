@@ -41,8 +41,6 @@
 #define KIND_DATA 2ull
 #define IDX_BITS 22
 
-NRT_STATUS nrt__cc_peer_name(nrt__net_ep_t *ep, uint32_t gid, void *buf, size_t *len);
-
 typedef struct hdr_msg {
     nrt__cc_desc_t d;
     uint32_t rank, gid;
@@ -269,17 +267,14 @@ static NRT_STATUS exchange_headers(ring_t *R)
         for (uint32_t j = 0; j < n; j++) {
             if (j == R->r)
                 continue;
-            const nrt__cc_desc_t *a = &run->d, *b = &theirs[j].d;
-            if (a->cc_op != b->cc_op || a->dtype != b->dtype || a->op != b->op || a->rank_n != b->rank_n ||
-                a->in_bytes != b->in_bytes || a->out_bytes != b->out_bytes || a->group_hash != b->group_hash) {
-                LOG_ERROR("core %u: collective #%llu mismatch: rank %u (this core, global id %u) runs %s %s/%s of "
-                          "%llu -> %llu bytes over %u ranks; rank %u (global id %u) runs %s %s/%s of %llu -> %llu "
-                          "bytes over %u ranks. Members must issue the same collectives in the same order",
-                          run->m->vnc, (unsigned long long)run->seq, R->r, run->m->gid, nrt__cc_ccop_name(a->cc_op),
-                          nrt__cc_dtype_name(a->dtype), nrt__cc_op_name(a->op), (unsigned long long)a->in_bytes,
-                          (unsigned long long)a->out_bytes, a->rank_n, j, theirs[j].gid,
-                          nrt__cc_ccop_name(b->cc_op), nrt__cc_dtype_name(b->dtype), nrt__cc_op_name(b->op),
-                          (unsigned long long)b->in_bytes, (unsigned long long)b->out_bytes, b->rank_n);
+            if (!nrt__cc_desc_equal(&run->d, &theirs[j].d)) {
+                char mine[200], other[200];
+                nrt__cc_desc_describe(&run->d, mine, sizeof mine);
+                nrt__cc_desc_describe(&theirs[j].d, other, sizeof other);
+                LOG_ERROR("core %u: collective #%llu mismatch: rank %u (this core, global id %u) runs %s; rank %u "
+                          "(global id %u) runs %s. Members must issue the same collectives in the same order",
+                          run->m->vnc, (unsigned long long)run->seq, R->r, run->m->gid, mine, j, theirs[j].gid,
+                          other);
                 st = NRT_INVALID;
                 break;
             }
@@ -383,8 +378,8 @@ NRT_STATUS nrt__cc_ring(nrt__cc_run_t *run)
     ring_t R = {.run = run, .ep = m->ep, .n = n, .r = r, .t0 = nrt__now_ns()};
     R.tag_base = ((run->d.group_hash & 0xffffull) << 46) | ((run->seq & 0xffffffull) << IDX_BITS);
     st = exchange_headers(&R);
-    if (st != NRT_SUCCESS || n == 1)
-        goto local_only;
+    if (st != NRT_SUCCESS)
+        return st; /* groups of one never get here (coll_api.c copies) */
 
     size_t es = run->esize;
     uint64_t total, m_bytes = 0; /* work bytes; per-rank block (AG/RS) */
@@ -463,20 +458,6 @@ out:
         nrt__net_ep_close(m->ep);
         m->ep = NULL;
         atomic_store(&m->failed, true);
-    }
-    return st;
-local_only:
-    if (st == NRT_SUCCESS) {
-        /* A group of one: the output is the input. */
-        uint64_t len = run->d.out_bytes < run->d.in_bytes ? run->d.out_bytes : run->d.in_bytes;
-        for (uint64_t off = 0; off < len;) {
-            uint64_t c;
-            char *s = nrt__cc_iov_at(run->in, off, &c);
-            if (c > len - off)
-                c = len - off;
-            nrt__cc_iov_scatter(run->out, off, s, c);
-            off += c;
-        }
     }
     return st;
 }

@@ -296,7 +296,6 @@ static bool resolve_root(const char *spec, struct sockaddr_storage *out, socklen
     return true;
 }
 
-bool nrt__cc_root_spec_ok(const char *spec);
 bool nrt__cc_root_spec_ok(const char *spec)
 {
     struct sockaddr_storage ss;
@@ -828,8 +827,6 @@ NRT_STATUS nrt__cc_ring_ready(nrt__cc_member_t *m)
     return st;
 }
 
-/* The peer's name in |ep|'s terms (for the address vector). */
-NRT_STATUS nrt__cc_peer_name(nrt__net_ep_t *ep, uint32_t gid, void *buf, size_t *len);
 NRT_STATUS nrt__cc_peer_name(nrt__net_ep_t *ep, uint32_t gid, void *buf, size_t *len)
 {
     const nrt__cc_peer_t *p = &W.peers[gid];
