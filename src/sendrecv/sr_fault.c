@@ -33,6 +33,10 @@ static NRT_STATUS add(const nrtx_net_fault_t *f)
         LOG_ERROR("network fault rule needs exactly one of transfer (n) and drop_after_bytes (bytes)");
         return NRT_INVALID;
     }
+    if (!nrt__fault_status_known(f->status)) {
+        LOG_ERROR("network fault rule injects status %d, which is no NRT_STATUS", (int)f->status);
+        return NRT_INVALID;
+    }
     nrt__mutex_lock(&nf.lock);
     uint32_t n = atomic_load_explicit(&nf.n, memory_order_relaxed);
     if (n == MAX_NET_RULES) {
@@ -104,48 +108,44 @@ bool nrt__sr_fault_drop(int lnc, uint64_t bytes, uint64_t *limit)
     return false;
 }
 
+typedef struct {
+    nrtx_net_fault_t f;
+    int kind; /* 0 fail, 1 drop, -1 not given */
+} net_spec_t;
+
+static bool set_key(void *rule, const char *k, const char *v)
+{
+    net_spec_t *r = rule;
+    nrtx_net_fault_t *f = &r->f;
+    if (!strcmp(k, "net")) {
+        r->kind = !strcmp(v, "fail") ? 0 : !strcmp(v, "drop") ? 1 : -1;
+        return r->kind >= 0;
+    }
+    if (!strcmp(k, "lnc"))
+        return nrt__fault_parse_any(v, NRT__MAX_CORES, &f->lnc);
+    if (!strcmp(k, "dir")) {
+        f->direction = !strcmp(v, "send") ? 0 : !strcmp(v, "recv") ? 1 : NRTX_ANY;
+        return f->direction != NRTX_ANY || !strcmp(v, "any") || !strcmp(v, "*") || !strcmp(v, "-1");
+    }
+    if (!strcmp(k, "n"))
+        return nrt__parse_u64(v, &f->transfer) && f->transfer > 0;
+    if (!strcmp(k, "bytes"))
+        return nrt__parse_size(v, &f->drop_after_bytes) && f->drop_after_bytes > 0;
+    if (!strcmp(k, "status"))
+        return nrt__fault_parse_status(v, &f->status);
+    return false;
+}
+
 /* Parses one "net=..." rule of OPENNRT_FAULT (|spec| is modified). */
 NRT_STATUS nrt__sr_fault_parse(char *spec)
 {
-    nrtx_net_fault_t f = {NRTX_ANY, NRTX_ANY, 0, 0, NRT_FAILURE};
-    int kind = -1; /* 0 fail, 1 drop */
-    char *save = NULL;
-    for (char *kv = strtok_r(spec, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(kv, '=');
-        if (!eq) {
-            LOG_ERROR("OPENNRT_FAULT: '%s' is not key=value", kv);
-            return NRT_INVALID;
-        }
-        *eq = '\0';
-        const char *k = kv, *v = eq + 1;
-        bool ok = true;
-        uint64_t n = 0;
-        if (!strcmp(k, "net"))
-            ok = (kind = !strcmp(v, "fail") ? 0 : !strcmp(v, "drop") ? 1 : -1) >= 0;
-        else if (!strcmp(k, "lnc"))
-            ok = !strcmp(v, "*") || !strcasecmp(v, "any") ? (f.lnc = NRTX_ANY, true)
-                                                          : nrt__parse_u64(v, &n) && n < NRT__MAX_CORES && (f.lnc = (int32_t)n, true);
-        else if (!strcmp(k, "dir"))
-            ok = !strcmp(v, "send") ? (f.direction = 0, true)
-                 : !strcmp(v, "recv") ? (f.direction = 1, true)
-                 : !strcmp(v, "any") ? (f.direction = NRTX_ANY, true) : false;
-        else if (!strcmp(k, "n"))
-            ok = nrt__parse_u64(v, &f.transfer) && f.transfer > 0;
-        else if (!strcmp(k, "bytes"))
-            ok = nrt__parse_size(v, &f.drop_after_bytes) && f.drop_after_bytes > 0;
-        else if (!strcmp(k, "status"))
-            ok = nrt__fault_parse_status(v, &f.status);
-        else
-            ok = false;
-        if (!ok) {
-            LOG_ERROR("OPENNRT_FAULT: bad network rule key or value '%s=%s'", k, v);
-            return NRT_INVALID;
-        }
-    }
-    if ((kind == 0 && !f.transfer) || (kind == 1 && !f.drop_after_bytes) || (kind == 0 && f.drop_after_bytes) ||
-        (kind == 1 && f.transfer)) {
+    net_spec_t r = {{NRTX_ANY, NRTX_ANY, 0, 0, NRT_FAILURE}, -1};
+    NRT_STATUS st = nrt__fault_parse_kv(spec, "network rule ", set_key, &r);
+    if (st != NRT_SUCCESS)
+        return st;
+    if ((r.kind == 0) != (r.f.transfer != 0) || (r.kind == 1) != (r.f.drop_after_bytes != 0)) {
         LOG_ERROR("OPENNRT_FAULT: net=fail needs n=<transfer>, net=drop needs bytes=<count>");
         return NRT_INVALID;
     }
-    return add(&f);
+    return add(&r.f);
 }

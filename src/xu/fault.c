@@ -5,8 +5,9 @@
  *   OPENNRT_FAULT="lnc=0,xu=compute,queue=0,seq=5,status=1004;xu=write,prob=0.01,seed=7"
  * Keys: lnc, xu (read|write|op|compute|collectives or 0..4), queue, seq,
  * prob, seed, status (number or name such as NRT_EXEC_COMPLETED_WITH_ERR),
- * degrade (0/1), max (hits). Rules starting with "net=" are network rules
- * (src/sendrecv/sr_fault.c). Workers check |nrules| (one relaxed load)
+ * degrade (0/1), max (hits); lnc, xu and queue take -1, * or "any". Rules
+ * starting with "net=" are network rules (src/sendrecv/sr_fault.c); both
+ * kinds go through one key=value loop (nrt__fault_parse_kv). Workers check |nrules| (one relaxed load)
  * and take the lock only when rules exist.
  */
 #include <pthread.h>
@@ -40,19 +41,44 @@ static uint64_t splitmix64(uint64_t *s)
     return z ^ (z >> 31);
 }
 
-static NRT_STATUS add_rule(const nrtx_fault_t *f)
+bool nrt__fault_status_known(NRT_STATUS st)
 {
-    if (f->lnc < NRTX_ANY || f->xu < NRTX_ANY || f->xu >= NRTA_XU_TYPE_NUM || f->queue < NRTX_ANY ||
-        f->queue >= NRT__MAX_QUEUES) {
-        LOG_ERROR("fault rule names an invalid lnc %d, xu %d or queue %d", f->lnc, f->xu, f->queue);
-        return NRT_INVALID;
-    }
-    if (f->seq_num == 0 && !(f->probability > 0.0 && f->probability <= 1.0)) {
-        LOG_ERROR("fault rule needs seq_num > 0 or a probability in (0, 1]");
-        return NRT_INVALID;
-    }
-    if (!f->degrade && f->status == NRT_SUCCESS) {
-        LOG_ERROR("fault rule would inject NRT_SUCCESS");
+    return strcmp(nrt_get_status_as_str(st), "NRT_UNKNOWN_STATUS") != 0;
+}
+
+/* Queues of unit |xu| (NRTX_ANY: the most any unit has). */
+static int32_t queues_of(int32_t xu)
+{
+    uint32_t n = 0;
+    for (uint32_t u = 0; u < NRTA_XU_TYPE_NUM; u++)
+        if ((xu == NRTX_ANY || (uint32_t)xu == u) && nrt__rt.cfg.queues[u] > n)
+            n = nrt__rt.cfg.queues[u];
+    return (int32_t)n;
+}
+
+static NRT_STATUS add_rule(const nrtx_fault_t *f, const char *func)
+{
+    /* Called while the configuration is in force (nrt_init parsing
+     * OPENNRT_FAULT, or a running runtime): a rule naming a core, unit or
+     * queue that does not exist could never hit. */
+    const char *why = NULL;
+    if (f->lnc < NRTX_ANY || f->lnc >= (int32_t)nrt__rt.cfg.num_cores)
+        why = "lnc must be -1 (any) or a visible core";
+    else if (f->xu < NRTX_ANY || f->xu >= NRTA_XU_TYPE_NUM)
+        why = "xu must be -1 (any) or 0..4";
+    else if (f->queue < NRTX_ANY || f->queue >= queues_of(f->xu))
+        why = "queue must be -1 (any) or one of the unit's queues";
+    else if (f->seq_num > NRTA_SEQ_NUM_MAX || (f->seq_num != 0 && f->probability != 0.0))
+        why = "it needs either seq_num (1..2^48-1) or a probability, not both";
+    else if (f->seq_num == 0 && !(f->probability > 0.0 && f->probability <= 1.0))
+        why = "it needs seq_num > 0 or a probability in (0, 1]";
+    else if (!f->degrade && f->status == NRT_SUCCESS)
+        why = "it would inject NRT_SUCCESS";
+    else if (!nrt__fault_status_known(f->status))
+        why = "its status is no NRT_STATUS";
+    if (why) {
+        NRT__LOG(NRT__LOG_ERROR, "%s: fault rule (lnc %d, xu %d, queue %d, status %d) refused: %s", func, f->lnc,
+                 f->xu, f->queue, (int)f->status, why);
         return NRT_INVALID;
     }
     pthread_mutex_lock(&fi.lock);
@@ -116,26 +142,44 @@ void nrt__fault_reset(void)
     pthread_mutex_unlock(&fi.lock);
 }
 
-static int parse_xu(const char *v)
+static bool is_any(const char *v)
+{
+    return strcmp(v, "-1") == 0 || strcmp(v, "*") == 0 || strcasecmp(v, "any") == 0;
+}
+
+bool nrt__fault_parse_any(const char *v, uint64_t limit, int32_t *out)
+{
+    uint64_t n;
+    if (is_any(v)) {
+        *out = NRTX_ANY;
+        return true;
+    }
+    if (!nrt__parse_u64(v, &n) || n >= limit || n > INT32_MAX)
+        return false;
+    *out = (int32_t)n;
+    return true;
+}
+
+static bool parse_xu(const char *v, int32_t *out)
 {
     static const char *const names[] = {"read", "write", "op", "compute", "collectives"};
     for (int i = 0; i < NRTA_XU_TYPE_NUM; i++)
-        if (strcasecmp(v, names[i]) == 0)
-            return i;
-    uint64_t n;
-    if (nrt__parse_u64(v, &n) && n < NRTA_XU_TYPE_NUM)
-        return (int)n;
-    if (strcmp(v, "*") == 0 || strcasecmp(v, "any") == 0)
-        return NRTX_ANY;
-    return -2;
+        if (strcasecmp(v, names[i]) == 0) {
+            *out = i;
+            return true;
+        }
+    return nrt__fault_parse_any(v, NRTA_XU_TYPE_NUM, out);
 }
 
 bool nrt__fault_parse_status(const char *v, NRT_STATUS *out)
 {
     uint64_t n;
     if (nrt__parse_u64(v, &n)) {
+        /* Checked before the conversion: 4294967297 is no status, not 1. */
+        if (n > INT32_MAX)
+            return false;
         *out = (NRT_STATUS)n;
-        return strcmp(nrt_get_status_as_str(*out), "NRT_UNKNOWN_STATUS") != 0;
+        return nrt__fault_status_known(*out);
     }
 #define NRT_STATUS_PARSE_(name, value, desc)                                   \
     if (strcasecmp(v, "NRT_" #name) == 0 || strcasecmp(v, #name) == 0) {       \
@@ -147,23 +191,8 @@ bool nrt__fault_parse_status(const char *v, NRT_STATUS *out)
     return false;
 }
 
-static bool parse_int_any(const char *v, int32_t *out)
+NRT_STATUS nrt__fault_parse_kv(char *spec, const char *what, nrt__fault_kv_fn set, void *rule)
 {
-    uint64_t n;
-    if (strcmp(v, "*") == 0 || strcasecmp(v, "any") == 0) {
-        *out = NRTX_ANY;
-        return true;
-    }
-    if (!nrt__parse_u64(v, &n) || n > INT32_MAX)
-        return false;
-    *out = (int32_t)n;
-    return true;
-}
-
-static NRT_STATUS parse_rule(char *spec)
-{
-    nrtx_fault_t f = {NRTX_ANY, NRTX_ANY, NRTX_ANY, 0, 0.0, 0, NRT_EXEC_COMPLETED_WITH_ERR, false, 0};
-    bool status_set = false;
     char *save = NULL;
     for (char *kv = strtok_r(spec, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(kv, '=');
@@ -172,27 +201,64 @@ static NRT_STATUS parse_rule(char *spec)
             return NRT_INVALID;
         }
         *eq = '\0';
-        const char *k = kv, *v = eq + 1;
-        bool ok = true;
-        uint64_t n = 0;
-        if (!strcmp(k, "lnc")) ok = parse_int_any(v, &f.lnc);
-        else if (!strcmp(k, "queue")) ok = parse_int_any(v, &f.queue);
-        else if (!strcmp(k, "xu")) ok = (f.xu = parse_xu(v)) >= NRTX_ANY;
-        else if (!strcmp(k, "seq")) ok = nrt__parse_u64(v, &f.seq_num);
-        else if (!strcmp(k, "seed")) ok = nrt__parse_u64(v, &f.seed);
-        else if (!strcmp(k, "prob")) { char *e; f.probability = strtod(v, &e); ok = *v && !*e; }
-        else if (!strcmp(k, "status")) { ok = nrt__fault_parse_status(v, &f.status); status_set = true; }
-        else if (!strcmp(k, "degrade")) { ok = nrt__parse_u64(v, &n) && n <= 1; f.degrade = n != 0; }
-        else if (!strcmp(k, "max")) { ok = nrt__parse_u64(v, &n) && n <= UINT32_MAX; f.max_hits = (uint32_t)n; }
-        else ok = false;
-        if (!ok) {
-            LOG_ERROR("OPENNRT_FAULT: bad key or value '%s=%s'", k, v);
+        if (!set(rule, kv, eq + 1)) {
+            LOG_ERROR("OPENNRT_FAULT: bad %skey or value '%s=%s'", what, kv, eq + 1);
             return NRT_INVALID;
         }
     }
-    if (f.degrade && !status_set)
-        f.status = NRT_SUCCESS; /* add_rule picks the fatal default */
-    return add_rule(&f);
+    return NRT_SUCCESS;
+}
+
+typedef struct {
+    nrtx_fault_t f;
+    bool status_set;
+} rule_spec_t;
+
+static bool set_key(void *rule, const char *k, const char *v)
+{
+    rule_spec_t *r = rule;
+    nrtx_fault_t *f = &r->f;
+    uint64_t n = 0;
+    char *e;
+    /* Ranges of lnc, xu and queue are checked by add_rule (one message). */
+    if (!strcmp(k, "lnc"))
+        return nrt__fault_parse_any(v, NRT__MAX_CORES, &f->lnc);
+    if (!strcmp(k, "queue"))
+        return nrt__fault_parse_any(v, NRT__MAX_QUEUES, &f->queue);
+    if (!strcmp(k, "xu"))
+        return parse_xu(v, &f->xu);
+    if (!strcmp(k, "seq"))
+        return nrt__parse_u64(v, &f->seq_num);
+    if (!strcmp(k, "seed"))
+        return nrt__parse_u64(v, &f->seed);
+    if (!strcmp(k, "prob")) {
+        f->probability = strtod(v, &e);
+        return *v && !*e;
+    }
+    if (!strcmp(k, "status")) {
+        r->status_set = true;
+        return nrt__fault_parse_status(v, &f->status);
+    }
+    if (!strcmp(k, "degrade") && nrt__parse_u64(v, &n) && n <= 1) {
+        f->degrade = n == 1;
+        return true;
+    }
+    if (!strcmp(k, "max") && nrt__parse_u64(v, &n) && n <= UINT32_MAX) {
+        f->max_hits = (uint32_t)n;
+        return true;
+    }
+    return false;
+}
+
+static NRT_STATUS parse_rule(char *spec)
+{
+    rule_spec_t r = {{NRTX_ANY, NRTX_ANY, NRTX_ANY, 0, 0.0, 0, NRT_EXEC_COMPLETED_WITH_ERR, false, 0}, false};
+    NRT_STATUS st = nrt__fault_parse_kv(spec, "", set_key, &r);
+    if (st != NRT_SUCCESS)
+        return st;
+    if (r.f.degrade && !r.status_set)
+        r.f.status = NRT_SUCCESS; /* add_rule picks the fatal default */
+    return add_rule(&r.f, "OPENNRT_FAULT");
 }
 
 NRT_STATUS nrt__fault_parse_env(const char *spec)
@@ -217,7 +283,7 @@ NRT_API NRT_STATUS nrtx_fault_add(const nrtx_fault_t *fault)
 {
     CHECK_RUNNING();
     CHECK_NOT_NULL(fault);
-    return add_rule(fault);
+    return add_rule(fault, __func__);
 }
 
 NRT_API NRT_STATUS nrtx_fault_clear(void)

@@ -243,7 +243,17 @@ uint32_t nrt__tracker_core(const nrta_error_tracker_t *t);
 bool nrt__fault_match(uint32_t lnc, uint32_t xu, uint32_t q, uint64_t num, NRT_STATUS *status, bool *degrade);
 NRT_STATUS nrt__fault_parse_env(const char *spec);
 void nrt__fault_reset(void);
+/* A status name or number that is an NRT_STATUS (numbers checked before
+ * any conversion). */
 bool nrt__fault_parse_status(const char *v, NRT_STATUS *out);
+bool nrt__fault_status_known(NRT_STATUS st);
+/* "-1", "*" or "any": NRTX_ANY; else a number below |limit|. */
+bool nrt__fault_parse_any(const char *v, uint64_t limit, int32_t *out);
+/* The key=value loop of one OPENNRT_FAULT rule: calls |set| for each
+ * ','-separated pair of |spec| (modified); a pair without '=' or one |set|
+ * refuses is logged once ("bad <what>key or value") and NRT_INVALID. */
+typedef bool (*nrt__fault_kv_fn)(void *rule, const char *key, const char *value);
+NRT_STATUS nrt__fault_parse_kv(char *spec, const char *what, nrt__fault_kv_fn set, void *rule);
 /* Network rules (src/sendrecv/sr_fault.c). */
 NRT_STATUS nrt__sr_fault_parse(char *spec);
 void nrt__sr_fault_reset(void);
