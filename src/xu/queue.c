@@ -391,6 +391,22 @@ static bool run_until(nrt__queue_t *q, uint64_t num)
     return false;
 }
 
+bool nrt__queue_flush_degraded(nrt__queue_t *q)
+{
+    if (!atomic_load_explicit(&q->unit->degraded, memory_order_relaxed) ||
+        atomic_load_explicit(&q->state, memory_order_relaxed) != NRT__STRAND_QUEUED)
+        return false;
+    uint32_t queued = NRT__STRAND_QUEUED;
+    /* seq_cst: as in nrt__queue_help (a ready-list entry becomes stale). */
+    if (!atomic_compare_exchange_strong_explicit(&q->state, &queued, NRT__STRAND_RUNNING, memory_order_seq_cst,
+                                                 memory_order_relaxed))
+        return false;
+    /* The unit is degraded for good: every request completes at once with
+     * NRT_EXEC_UNIT_UNRECOVERABLE, none runs. */
+    nrt__strand_run(q, UINT32_MAX, 0);
+    return true;
+}
+
 bool nrt__queue_help(nrt__queue_t *q, uint64_t num)
 {
     if (!q->cfg.help_ns || atomic_load_explicit(&q->state, memory_order_relaxed) != NRT__STRAND_QUEUED)

@@ -81,6 +81,7 @@ static struct pool {
     _Atomic bool mon_started;
     pthread_t mon_thread;
     nrt__mutex_t spawn_lock; /* serialises thread creation (cold) */
+    bool spawn_failing;      /* the last start failed (under spawn_lock) */
     worker_t workers[MAX_WORKERS];
 } pool = {.spawn_lock = NRT__MUTEX_INITIALIZER};
 
@@ -165,8 +166,14 @@ static bool spawn_worker(void)
         w->gen = atomic_load_explicit(&pool.gen, memory_order_relaxed);
         int e = pthread_create(&w->thread, NULL, worker_main, w);
         if (e) {
-            LOG_ERROR("cannot start worker %u: %s", n, strerror(e));
+            /* The monitor retries every few ms: say it once per streak. */
+            if (!pool.spawn_failing)
+                LOG_ERROR("cannot start worker %u: %s (retrying quietly)", n, strerror(e));
+            pool.spawn_failing = true;
         } else {
+            if (pool.spawn_failing)
+                LOG_INFO("worker %u started after earlier failures", n);
+            pool.spawn_failing = false;
             char name[16];
             snprintf(name, sizeof name, "nrt-w%u", n);
             pthread_setname_np(w->thread, name);

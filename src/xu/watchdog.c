@@ -6,11 +6,12 @@
  * told to stop: a cancellable op (copies) notices at its next chunk and
  * completes itself with NRT_TIMEOUT; for any other op (a kernel, which
  * cannot be interrupted) the watchdog takes the request over: it records
- * NRT_TIMEOUT, degrades the unit, publishes the completion and hands the
- * rest of the strand to the pool, which flushes it with
- * NRT_EXEC_UNIT_UNRECOVERABLE. The hung runner keeps the request's
- * references and slot until its kernel returns (so the kernel never sees
- * freed memory), then lets go.
+ * NRT_TIMEOUT, degrades the unit, publishes the completion and flushes the
+ * rest of the strand itself with NRT_EXEC_UNIT_UNRECOVERABLE (no worker
+ * needed: the pool's may all be stuck and a replacement may not start);
+ * each scan also flushes queued strands of degraded units. The hung
+ * runner keeps the request's references and slot until its kernel returns
+ * (so the kernel never sees freed memory), then lets go.
  *
  * Lock: wd.lock guards the watchdog's own start/stop; scanning takes none.
  */
@@ -45,7 +46,11 @@ static void take_over(nrt__queue_t *q, uint64_t pos)
     /* Release: the runner may now drop its references and free the slot. */
     atomic_store_explicit(&q->run_token, NRT__RUN_TOKEN(pos, NRT__RUN_TAKEN, false), memory_order_release);
     nrt__queue_publish(q, pos, false);
-    nrt__strand_release(q);
+    /* Flush what is queued behind right here (the unit is degraded: each
+     * request completes at once without running) rather than hand the
+     * strand to the pool: the pool's workers may all be stuck like this
+     * one, and a replacement may fail to start. */
+    nrt__strand_run(q, UINT32_MAX, 0);
 }
 
 static void scan(uint64_t timeout_ns)
@@ -54,8 +59,14 @@ static void scan(uint64_t timeout_ns)
     for (uint32_t c = 0; c < nrt__rt.cfg.num_cores; c++)
         for (uint32_t xu = 0; xu < NRTA_XU_TYPE_NUM; xu++) {
             nrt__unit_t *u = &nrt__rt.cores[c].units[xu];
+            bool degraded = atomic_load_explicit(&u->degraded, memory_order_relaxed);
             for (uint32_t i = 0; i < u->nqueues; i++) {
                 nrt__queue_t *q = &u->queues[i];
+                /* Requests of a degraded unit need no worker to complete:
+                 * strands still waiting for one (every worker busy or
+                 * stuck, none startable) are flushed here. */
+                if (degraded)
+                    nrt__queue_flush_degraded(q);
                 uint64_t tok = atomic_load_explicit(&q->run_token, memory_order_acquire);
                 if ((tok & 3) != NRT__RUN_RUNNING)
                     continue;

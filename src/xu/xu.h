@@ -151,6 +151,12 @@ NRT_STATUS nrt__queue_submit_inline(nrt__queue_t *q, const nrt__op_t *op, nrta_s
  * Returns true when it ran something. */
 bool nrt__queue_help(nrt__queue_t *q, uint64_t num);
 
+/* A QUEUED strand of a degraded unit: claims it and completes its
+ * published requests with NRT_EXEC_UNIT_UNRECOVERABLE on the calling
+ * thread (none runs), so a degraded unit drains even when no worker is
+ * free or can be started. Returns true when it claimed the strand. */
+bool nrt__queue_flush_degraded(nrt__queue_t *q);
+
 /* Completes request |num| of |q| that reported NRT__OP_PENDING, with
  * |status|. Any thread; once. The strand then goes on. */
 void nrt__queue_complete(nrt__queue_t *q, uint64_t num, NRT_STATUS status);
