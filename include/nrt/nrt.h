@@ -285,6 +285,32 @@ NRT_STATUS nrt_get_hbm_mmap_va(int device_id, int hbm_idx, void **addr, size_t *
  * NRT_FAILURE (*len = 0) with one log line. */
 NRT_STATUS nrt_get_attached_efa_bdf(const void *va, char *efa_bdf, size_t *len);
 
+/*===------------------------------------------------------------------===*/
+/* Output completion, devices                                             */
+/*===------------------------------------------------------------------===*/
+
+/* Waits until |output_tensor| has been written by at least
+ * |expected_completion_count| completed executions (each execution that
+ * has the tensor's storage among its outputs counts once, whatever its
+ * status; a slice shares the count of the tensor it was cut from).
+ * |timeout| in microseconds; negative: no limit (one warning after 30 s).
+ * NRT_SUCCESS when reached, NRT_TIMEOUT when not within |timeout|,
+ * NRT_INVALID for NULL, a released handle or a tensor without storage,
+ * NRT_UNINITIALIZED / NRT_CLOSED outside
+ * nrt_init..nrt_close. */
+NRT_STATUS nrt_tensor_check_output_completion(const nrt_tensor_t *output_tensor, int64_t timeout,
+                                              uint64_t expected_completion_count);
+/* Sets the completion count of |output_tensor| (and of what shares its
+ * storage) back to 0. Same statuses. */
+NRT_STATUS nrt_tensor_reset_output_completion(nrt_tensor_t *output_tensor);
+
+/* OpenNRT is one device (index 0) with host device id 0 and routing id 0.
+ * NRT_INVALID for another device index or a NULL output; state-checked. */
+NRT_STATUS nrt_host_device_id_get(int neuron_dev, uint32_t *host_device_id);
+/* Routing ids indexed by host device id: |*count| in: entries
+ * |host_did_to_rid_map| holds; out: entries written (at most 1). */
+NRT_STATUS nrt_host_device_id_rid_map_get(uint32_t *count, uint32_t *host_did_to_rid_map);
+
 #ifdef __cplusplus
 }
 #endif

@@ -4,6 +4,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,6 +58,46 @@ NRT_STATUS nrt_memcpy_to_device(void *dest, const void *src, size_t size);
 /* Waits until every execution queued on core |vnc_idx| (COMPUTE queues)
  * has completed. NRT_INVALID for a core that does not exist. */
 NRT_STATUS nrt_async_drain_queued_execs(int32_t vnc_idx);
+
+/* Called on a worker thread when an execution completes: |params| as
+ * registered, |model_id| 0 (OpenNRT models have no numeric id), |vnc| the
+ * core, |job_id| the execution's sequence number on its queue, |status|
+ * its result. It must not block. */
+typedef void (*NRT_ASYNC_EXEC_STATUS_CALLBACK)(void *params, uint32_t model_id, uint32_t vnc, uint64_t job_id,
+                                               NRT_STATUS status);
+
+/* Registers |callback| (NULL: none), replacing the previous one; it is
+ * called for every execution, synchronous (nrt_execute) or queued, that
+ * completes afterwards. Any time, also before nrt_init. */
+NRT_STATUS nrt_register_async_exec_callback(NRT_ASYNC_EXEC_STATUS_CALLBACK callback, void *params);
+
+/* Concurrent callers of nrt_execute a model serves well: 1 (executions of
+ * one core run one at a time). NRT_INVALID for a NULL or released
+ * argument; state-checked. */
+NRT_STATUS nrt_get_model_instance_count(nrt_model_t *model, uint32_t *instance_count);
+
+/* The same as in nrt/nrt_profile.h (the Neuron headers declare them here). */
+NRT_STATUS nrt_trace_start(bool trace_mem);
+NRT_STATUS nrt_trace_stop(const char *filename);
+
+/* The NCCL network plugin built into the Neuron runtime: OpenNRT has none.
+ * Returns NULL, sets *err (if given) to 1 and |err_msg| (if given) to the
+ * reason, with one log line. Any time. */
+void *nrt_get_libnccl_net(int *err, char *err_msg, size_t err_msg_size);
+
+typedef struct nrt_ucode_img {
+    uint8_t *bin;
+    size_t size;
+} nrt_ucode_img;
+
+typedef struct nrt_ucode_info {
+    nrt_ucode_img iram;
+    nrt_ucode_img dram;
+} nrt_ucode_info;
+
+/* Pooling-engine microcode for the device: OpenNRT has no pooling engine
+ * to load it into: NRT_FAILURE with one log line (NRT_INVALID for NULL). */
+NRT_STATUS nrt_set_pool_eng_ucode(const nrt_ucode_info *ucode_info);
 
 #ifdef __cplusplus
 }

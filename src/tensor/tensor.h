@@ -26,6 +26,7 @@ typedef struct nrt__storage {
     uint32_t gen;   /* runtime generation it was accounted in */
     void *ptr;
     size_t size;
+    _Atomic uint64_t completions; /* executions that wrote it (core/compat.c) */
 } nrt__storage_t;
 
 struct nrt_tensor {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/compat.h"
 #include "dev/dev.h"
 #include "model/model.h"
 #include "tensor/tensor.h"
@@ -59,7 +60,6 @@ static bool is_bad_float(const void *ptr, size_t n, nrt_dtype_t dt)
 
 static NRT_STATUS run_exec(nrt__op_t *op, nrt__queue_t *q, uint64_t pos)
 {
-    (void)pos;
     exec_payload_t *p = NRT__OP_PAYLOAD_OF(op, exec_payload_t);
     nrt_model_t *m = p->model;
     const nrt_kernel_descriptor_t *d = m->desc;
@@ -79,6 +79,7 @@ static NRT_STATUS run_exec(nrt__op_t *op, nrt__queue_t *q, uint64_t pos)
                 break;
             }
     }
+    nrt__exec_completed(q->lnc, pos + 1, bound_sts(p) + d->num_inputs, d->num_outputs, st);
     return st;
 }
 
