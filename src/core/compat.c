@@ -249,7 +249,7 @@ NRT_API void *nrt_get_libnccl_net(int *err, char *err_msg, size_t err_msg_size)
 NRT_API NRT_STATUS nrt_set_pool_eng_ucode(const nrt_ucode_info *ucode_info)
 {
     CHECK_NOT_NULL(ucode_info);
-    LOG_INFO("no pooling engine to load microcode into (%zu + %zu bytes): OpenNRT has no device",
+    LOG_ERROR("no pooling engine to load microcode into (%zu + %zu bytes): OpenNRT has no device",
              ucode_info->iram.size, ucode_info->dram.size);
     return NRT_FAILURE;
 }

@@ -44,9 +44,17 @@
 
 #define NRT__MAX_QUEUES 32
 
+/* What a waiter on a queue's completions is for (wait.c). */
+enum {
+    NRT__FDW_HANDLE = 0, /* nrta_get_completion_handle: once, at |num| */
+    NRT__FDW_EVENT,      /* nrta_event_register_seq_id_completion: once, at |num| */
+    NRT__FDW_EVERY       /* nrta_event_register_xu_completion: every completion; |num| = last signalled */
+};
+
 typedef struct nrt__fd_waiter {
     uint64_t num; /* sequence number awaited */
     int fd;       /* our dup of the eventfd */
+    int kind;     /* NRT__FDW_* */
     struct nrt__fd_waiter *next;
 } nrt__fd_waiter_t;
 
@@ -198,6 +206,11 @@ static inline nrta_xu_id_t nrt__xu_id_make(uint32_t lnc, uint32_t xu, uint32_t q
 
 extern const char *const nrt__xu_names[NRTA_XU_TYPE_NUM];
 
+/* The unit (2.28 numbering, the engine's) that unit |xu3| of the async API
+ * 3.0 names (0 TENSOR_OP, 1 COMPUTE, 2 COLLECTIVES); NRT_INVALID, logged,
+ * for another value. */
+NRT_STATUS nrt__xu_from_v3(int xu3, const char *func, nrta_xu_t *out);
+
 /*===------------------------------------------------------------------===*/
 /* Worker pool (sched.c)                                                  */
 /*===------------------------------------------------------------------===*/
@@ -221,6 +234,10 @@ bool nrt__pool_has_ready(void);
 void nrt__queue_wait(nrt__queue_t *q, uint64_t num);
 /* Creates the eventfd behind nrta_get_completion_handle. */
 NRT_STATUS nrt__queue_completion_fd(nrt__queue_t *q, uint64_t num, int *out_fd);
+/* nrta_event_register_seq_id_completion on request |num| of |q| (efd < 0:
+ * drop its registrations) and nrta_event_register_xu_completion on |q|. */
+NRT_STATUS nrt__queue_event_seq(nrt__queue_t *q, uint64_t num, int efd, const char *func);
+NRT_STATUS nrt__queue_event_every(nrt__queue_t *q, int efd, const char *func);
 /* Wakes sync waiters and signals fd waiters up to |completed|. */
 void nrt__queue_wake(nrt__queue_t *q, uint64_t completed, uint64_t waiters);
 /* Signals and frees every fd waiter (teardown). */

@@ -12,6 +12,7 @@
 #include "nrt/nrt_async.h"
 #include "nrt/nrt_experimental.h"
 #include "nrt/nrt_profile.h"
+#include "nrt/nrt_sys_trace.h"
 
 /* Runs a void call, expecting one log line. */
 #define ASSERT_VOID_LOG1(stmt)                                                                         \
@@ -100,6 +101,28 @@ static inline void t_check_all_rejected(NRT_STATUS want)
     ASSERT_ST_LOG1(nrt_trace_stop("/nonexistent/t.json"), want);
     ASSERT_ST_LOG1(nrt_inspect_begin(), want);
     ASSERT_ST_LOG1(nrt_inspect_stop(), want);
+    nrt_profile_continuous_options_t *co = NULL;
+    ASSERT_OK(nrt_profile_continuous_options_allocate(&co));
+    ASSERT_ST_LOG1(nrt_profile_continuous_start(co), want);
+    ASSERT_ST_LOG1(nrt_profile_continuous_save(0, co), want);
+    ASSERT_ST_LOG1(nrt_profile_continuous_stop(), want);
+    ASSERT_OK(nrt_profile_continuous_options_free(co));
+    uint64_t sid = 0;
+    ASSERT_ST_LOG1(nrt_profile_session_start(0), want);
+    ASSERT_ST_LOG1(nrt_profile_session_stop(0, &sid), want);
+    ASSERT_ST_LOG1(nrt_profile_session_serialize(1, "/nonexistent/s.json"), want);
+    ASSERT_ST_LOG1(nrt_profile_session_drop(1), want);
+    ASSERT_ST_LOG1(nrt_profile_session_drop_all(0), want);
+    char *tbuf = NULL;
+    size_t tsize = 0;
+    ASSERT_ST_LOG1(nrt_sys_trace_start(NULL), want);
+    ASSERT_ST_LOG1(nrt_sys_trace_stop(), want);
+    ASSERT_ST_LOG1(nrt_sys_trace_fetch_events(&tbuf, &tsize, NULL), want);
+    ASSERT_ST_LOG1(nrt_tensor_check_output_completion(ft, 0, 1), want);
+    ASSERT_ST_LOG1(nrt_tensor_reset_output_completion(ft), want);
+    ASSERT_ST_LOG1(nrt_host_device_id_get(0, &u32), want);
+    ASSERT_ST_LOG1(nrt_host_device_id_rid_map_get(&u32, &u32), want);
+    ASSERT_ST_LOG1(nrt_get_model_instance_count(fm, &u32), want);
 
     /* tensors */
     ASSERT_ST_LOG1(nrt_tensor_allocate(NRT_TENSOR_PLACEMENT_DEVICE, 0, 64, "t", &t), want);

@@ -6,8 +6,109 @@
  * device behind them (documented NRT_FAILURE). Public API only.
  */
 #include "harness.h"
+#include "reject_all.h"
 #include "nrt/nrt_experimental.h"
 #include "nrt/nrt_version.h"
+
+static struct {
+    int calls;
+    uint32_t vnc;
+    uint64_t last_job;
+    NRT_STATUS st;
+    void *params;
+} cb_seen;
+
+static void on_exec(void *params, uint32_t model_id, uint32_t vnc, uint64_t job_id, NRT_STATUS status)
+{
+    (void)model_id;
+    cb_seen.calls++;
+    cb_seen.vnc = vnc;
+    cb_seen.last_job = job_id;
+    cb_seen.st = status;
+    cb_seen.params = params;
+}
+
+static nrt_tensor_t *add_tensor(nrt_tensor_set_t *set, const char *name)
+{
+    nrt_tensor_t *t = NULL;
+    ASSERT_OK(nrt_tensor_allocate(NRT_TENSOR_PLACEMENT_DEVICE, 0, 1024 * 1024 * 4, name, &t));
+    ASSERT_OK(nrt_add_tensor_to_tensor_set(set, name, t));
+    return t;
+}
+
+/* Executions: the callback sees each one; outputs count their completions. */
+static void executions(void)
+{
+    nrt_model_t *m = t_load_model("vadd", 0);
+    nrt_tensor_set_t *in, *out;
+    ASSERT_OK(nrt_allocate_tensor_set(&in));
+    ASSERT_OK(nrt_allocate_tensor_set(&out));
+    nrt_tensor_t *a = add_tensor(in, "a"), *b = add_tensor(in, "b"), *c = add_tensor(out, "c");
+    uint32_t n = 0;
+    ASSERT_OK(nrt_get_model_instance_count(m, &n));
+    ASSERT_TRUE(n == 1);
+    ASSERT_ST(nrt_get_model_instance_count(m, NULL), NRT_INVALID);
+    ASSERT_ST(nrt_get_model_instance_count(NULL, &n), NRT_INVALID);
+
+    ASSERT_OK(nrt_tensor_check_output_completion(c, 0, 0));
+    ASSERT_ST(nrt_tensor_check_output_completion(c, 0, 1), NRT_TIMEOUT); /* not written yet */
+    int token;
+    ASSERT_OK(nrt_register_async_exec_callback(on_exec, &token));
+    ASSERT_OK(nrt_execute(m, in, out));
+    ASSERT_OK(nrt_execute(m, in, out));
+    ASSERT_TRUE(cb_seen.calls == 2 && cb_seen.vnc == 0 && cb_seen.st == NRT_SUCCESS && cb_seen.params == &token);
+    ASSERT_TRUE(cb_seen.last_job >= 2);
+    ASSERT_OK(nrt_tensor_check_output_completion(c, 0, 2));
+    ASSERT_OK(nrt_tensor_check_output_completion(c, -1, 2)); /* reached: no wait */
+    ASSERT_ST(nrt_tensor_check_output_completion(c, 1000, 3), NRT_TIMEOUT);
+    ASSERT_ST(nrt_tensor_check_output_completion(a, 0, 1), NRT_TIMEOUT); /* inputs are not written */
+    ASSERT_OK(nrt_tensor_reset_output_completion(c));
+    ASSERT_ST(nrt_tensor_check_output_completion(c, 0, 1), NRT_TIMEOUT);
+    ASSERT_OK(nrt_register_async_exec_callback(NULL, NULL));
+    ASSERT_OK(nrt_execute(m, in, out));
+    ASSERT_TRUE(cb_seen.calls == 2); /* unregistered */
+    ASSERT_OK(nrt_tensor_check_output_completion(c, -1, 1));
+    ASSERT_ST_LOG1(nrt_tensor_check_output_completion(NULL, 0, 1), NRT_INVALID);
+    ASSERT_ST_LOG1(nrt_tensor_reset_output_completion(NULL), NRT_INVALID);
+    nrt_tensor_t *empty = NULL;
+    ASSERT_OK(nrt_tensor_allocate_empty("empty", &empty));
+    ASSERT_ST_LOG1(nrt_tensor_check_output_completion(empty, 0, 1), NRT_INVALID); /* no storage */
+    nrt_tensor_free(&empty);
+    nrt_tensor_free(&a);
+    nrt_tensor_free(&b);
+    nrt_tensor_free(&c);
+    nrt_destroy_tensor_set(&in);
+    nrt_destroy_tensor_set(&out);
+    ASSERT_OK(nrt_unload(m));
+}
+
+static void no_device(void)
+{
+    uint32_t id = 7;
+    ASSERT_OK(nrt_host_device_id_get(0, &id));
+    ASSERT_TRUE(id == 0);
+    ASSERT_ST_LOG1(nrt_host_device_id_get(1, &id), NRT_INVALID);
+    ASSERT_ST_LOG1(nrt_host_device_id_get(0, NULL), NRT_INVALID);
+    uint32_t map[4] = {9, 9, 9, 9}, count = 4;
+    ASSERT_OK(nrt_host_device_id_rid_map_get(&count, map));
+    ASSERT_TRUE(count == 1 && map[0] == 0 && map[1] == 9);
+    count = 0;
+    ASSERT_OK(nrt_host_device_id_rid_map_get(&count, NULL));
+    ASSERT_TRUE(count == 0);
+    count = 2;
+    ASSERT_ST_LOG1(nrt_host_device_id_rid_map_get(&count, NULL), NRT_INVALID);
+    ASSERT_ST_LOG1(nrt_host_device_id_rid_map_get(NULL, map), NRT_INVALID);
+
+    int err = 0;
+    char msg[128] = "";
+    ASSERT_TRUE(nrt_get_libnccl_net(&err, msg, sizeof msg) == NULL);
+    ASSERT_TRUE(err != 0 && msg[0] != 0);
+    ASSERT_TRUE(nrt_get_libnccl_net(NULL, NULL, 0) == NULL);
+    uint8_t code[16] = {0};
+    nrt_ucode_info u = {{code, sizeof code}, {code, sizeof code}};
+    ASSERT_ST_LOG1(nrt_set_pool_eng_ucode(&u), NRT_FAILURE);
+    ASSERT_ST_LOG1(nrt_set_pool_eng_ucode(NULL), NRT_INVALID);
+}
 
 int main(void)
 {
@@ -64,6 +165,8 @@ int main(void)
     ASSERT_ST(nrt_get_attached_efa_bdf(va, bdf, &len), NRT_FAILURE);
     ASSERT_TRUE(len == 0 && bdf[0] == 0);
     nrt_tensor_free(&t);
+    executions();
+    no_device();
     nrt_close();
     printf("compat: ok (OpenNRT %llu.%llu.%llu, git %s)\n", (unsigned long long)v.rt_major,
            (unsigned long long)v.rt_minor, (unsigned long long)v.rt_patch, v.git_hash[0] ? v.git_hash : "-");

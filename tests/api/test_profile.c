@@ -87,13 +87,65 @@ int main(void)
     ASSERT_OK(nrt_inspect_get_instance_output_dir(out, inst, sizeof inst));
     ASSERT_TRUE(!strcmp(inst, out));
     ASSERT_ST(nrt_inspect_get_instance_output_dir(out, inst, 4), NRT_INVALID);
+    ASSERT_ST(nrt_inspect_config_set_inspect_device_profile_mode(NULL, NRT_INSPECT_DEVICE_PROFILE_MODE_SESSION),
+              NRT_INVALID);
+    ASSERT_ST(nrt_inspect_config_set_inspect_device_profile_mode(c, (nrt_inspect_device_profile_mode_t)7),
+              NRT_INVALID);
+    ASSERT_OK(nrt_inspect_config_set_inspect_device_profile_mode(c, NRT_INSPECT_DEVICE_PROFILE_MODE_SESSION));
     ASSERT_OK(nrt_inspect_config_free(c));
+
+    /* Continuous profiling: each save writes what was recorded so far. */
+    char cdir[256], cp[300];
+    snprintf(cdir, sizeof cdir, "%s/cont", dir);
+    nrt_profile_continuous_options_t *co = NULL;
+    ASSERT_OK(nrt_profile_continuous_options_allocate(&co));
+    ASSERT_ST(nrt_profile_continuous_options_set_output_dir(co, ""), NRT_INVALID);
+    ASSERT_OK(nrt_profile_continuous_options_set_output_dir(co, cdir));
+    ASSERT_ST(nrt_profile_continuous_save(0, co), NRT_INVALID); /* not started */
+    ASSERT_ST(nrt_profile_continuous_start(NULL), NRT_INVALID);
+    ASSERT_OK(nrt_profile_continuous_start(co));
+    ASSERT_ST(nrt_profile_continuous_start(co), NRT_INVALID);
+    some_requests(t);
+    ASSERT_ST(nrt_profile_continuous_save(64, co), NRT_INVALID);
+    ASSERT_OK(nrt_profile_continuous_save(0, co));
+    snprintf(cp, sizeof cp, "%s/opennrt_continuous_%d_nc0_0.json", cdir, (int)getpid());
+    check_trace(cp);
+    ASSERT_OK(nrt_profile_continuous_stop());
+    ASSERT_ST(nrt_profile_continuous_stop(), NRT_INVALID);
+    ASSERT_OK(nrt_profile_continuous_options_free(co));
+
+    /* Profile sessions: one per core, serialized once stopped. */
+    char sp[300];
+    snprintf(sp, sizeof sp, "%s/session.json", dir);
+    uint64_t sid = 0, sid2 = 0;
+    ASSERT_ST(nrt_profile_session_stop(0, &sid), NRT_INVALID); /* none running */
+    ASSERT_OK(nrt_profile_session_start(0));
+    ASSERT_ST(nrt_profile_session_start(0), NRT_INVALID);
+    ASSERT_ST(nrt_profile_session_start(64), NRT_INVALID);
+    some_requests(t);
+    ASSERT_ST(nrt_profile_session_stop(0, NULL), NRT_INVALID);
+    ASSERT_OK(nrt_profile_session_stop(0, &sid));
+    ASSERT_TRUE(sid != 0);
+    ASSERT_OK(nrt_profile_session_serialize(sid, sp));
+    check_trace(sp);
+    ASSERT_ST(nrt_profile_session_serialize(sid + 100, sp), NRT_INVALID);
+    ASSERT_OK(nrt_profile_session_start(0));
+    ASSERT_ST(nrt_profile_session_serialize(sid + 1, sp), NRT_INVALID); /* still running */
+    ASSERT_OK(nrt_profile_session_stop(0, &sid2));
+    ASSERT_TRUE(sid2 != sid);
+    ASSERT_OK(nrt_profile_session_drop(sid));
+    ASSERT_ST(nrt_profile_session_drop(sid), NRT_INVALID);
+    ASSERT_OK(nrt_profile_session_drop_all(0));
+    ASSERT_ST(nrt_profile_session_serialize(sid2, sp), NRT_INVALID);
 
     nrt_tensor_free(&t);
     nrt_close();
     remove(p1);
     remove(p2);
     remove(ip);
+    remove(cp);
+    remove(sp);
+    rmdir(cdir);
     rmdir(out);
     rmdir(dir);
     printf("profile: ok\n");
