@@ -196,6 +196,8 @@ static void usage(FILE *f)
             "flight on rotating buffer sets) and compute (nrta_execute_schedule only). Reports\n"
             "iterations/s, latency percentiles, unit busy fractions, the async/sync speedup and the\n"
             "efficiency against the ideal pipelined bound; verifies every mode's outputs bit for bit.\n"
+            "A MODEL.so named without a '/' that is not in the current directory is taken from\n"
+            "the installed example models (<prefix>/lib/opennrt/models), e.g. nrt-bench mlp.so.\n"
             "\n"
             "  -n, --iterations N   timed iterations per mode and core (default 1000)\n"
             "  -d, --duration SEC   run each mode for SEC seconds instead (with -n: whichever first)\n"
@@ -1530,6 +1532,34 @@ static int fail_msg(const char *fmt, ...)
     return 1;
 }
 
+/* A model named without a '/' that is not in the current directory is
+ * looked up among the installed example models: NRT_BENCH_MODEL_RELDIR is
+ * their directory relative to this program's (tools/CMakeLists.txt), so
+ * the lookup holds in any prefix the tree is installed or packaged to. */
+static const char *find_model(const char *name, char *buf, size_t cap)
+{
+#ifdef NRT_BENCH_MODEL_RELDIR
+    if (strchr(name, '/') || access(name, F_OK) == 0)
+        return name;
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return name;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return name;
+    *slash = '\0';
+    int len = snprintf(buf, cap, "%s/%s/%s", exe, NRT_BENCH_MODEL_RELDIR, name);
+    if (len > 0 && (size_t)len < cap && access(buf, R_OK) == 0)
+        return buf;
+#else
+    (void)buf;
+    (void)cap;
+#endif
+    return name;
+}
+
 int main(int argc, char **argv)
 {
     static bench_t bench;
@@ -1555,6 +1585,8 @@ int main(int argc, char **argv)
 
     char err[1024];
     size_t model_size;
+    static char model_found[4096 + 256];
+    b->o.model_path = find_model(b->o.model_path, model_found, sizeof model_found);
     void *model_bytes = json_read_all(b->o.model_path, &model_size, err, sizeof err);
     if (!model_bytes)
         return fail_msg("%s", err);
