@@ -289,6 +289,7 @@ NRT_API NRT_STATUS nrt_init(nrt_framework_type_t framework, const char *fw_versi
         return st;
     }
     raise_fd_limit();
+    nrt__units_reap(); /* queues an earlier runtime kept for a hung request */
     atomic_fetch_add_explicit(&nrt__rt.gen, 1, memory_order_relaxed);
     /* Queues copy their settings: the hot path reads no global config. */
     nrt__queue_cfg_t qcfg = {.spin_ns = nrt__rt.cfg.spin_ns, .help_ns = nrt__rt.cfg.help_ns, .nan_check = nrt__rt.cfg.nan_check};

@@ -68,38 +68,109 @@ NRT_STATUS nrt__units_create(uint32_t lnc, uint32_t depth, const uint32_t nqueue
     return NRT_SUCCESS;
 }
 
+/* Queue arrays a teardown had to keep: a runner the watchdog took over may
+ * still touch them when its kernel returns (nrt__units_reap frees them once
+ * it has). Guarded by the runtime lock (init and close hold it). */
+typedef struct grave {
+    nrt__queue_t *queues;
+    uint32_t nqueues;
+    struct grave *next;
+} grave_t;
+static grave_t *graves;
+
+/* Frees what is left of |q| (its ring and lock). */
+static void queue_free(nrt__queue_t *q)
+{
+    if (atomic_load_explicit(&q->ring_ready, memory_order_acquire))
+        nrt__ring_deinit(&q->ring);
+    nrt__mutex_destroy(&q->fd_lock);
+}
+
+/* True while a runner that outlived its request may still touch |q|. */
+static bool queue_in_use(nrt__queue_t *q)
+{
+    /* Acquire: pairs with the abandoned runner's last touch of |q| (a
+     * worker's; an application thread that ran the request inline or
+     * helped still returns through a wait on |q|, but then nrt_close or
+     * nrt_init runs concurrently with its call: a caller error). */
+    return q->pinned || (q->leaked && atomic_load_explicit(&q->abandoned, memory_order_acquire) != 0);
+}
+
+/* Frees the kept arrays whose abandoned runners have all returned. Returns
+ * the number of arrays still kept. */
+static unsigned reap(void)
+{
+    unsigned kept = 0;
+    for (grave_t **pp = &graves; *pp;) {
+        grave_t *g = *pp;
+        bool busy = false;
+        for (uint32_t i = 0; i < g->nqueues; i++) {
+            nrt__queue_t *q = &g->queues[i];
+            if (q->leaked && !queue_in_use(q)) {
+                queue_free(q);
+                q->leaked = false;
+            }
+            busy |= q->leaked;
+        }
+        if (busy) {
+            kept++;
+            pp = &g->next;
+        } else {
+            *pp = g->next;
+            free(g->queues);
+            free(g);
+        }
+    }
+    return kept;
+}
+
+void nrt__units_reap(void)
+{
+    unsigned before = 0;
+    for (grave_t *g = graves; g; g = g->next)
+        before++;
+    unsigned kept = reap();
+    if (kept < before)
+        LOG_INFO("freed the queues of %u unit(s) whose hung request has returned since", before - kept);
+}
+
 void nrt__units_destroy(nrt__unit_t units[NRTA_XU_TYPE_NUM])
 {
     for (uint32_t xu = 0; xu < NRTA_XU_TYPE_NUM; xu++) {
         nrt__unit_t *u = &units[xu];
-        bool leaked = false;
+        bool kept = false;
         for (uint32_t i = 0; i < u->nqueues; i++) {
             nrt__queue_t *q = &u->queues[i];
-            /* Acquire: pairs with the abandoned runner's last touch of |q|;
-             * once it returned, nothing keeps the queue alive. */
-            if (q->leaked && atomic_load_explicit(&q->abandoned, memory_order_acquire) == 0)
-                q->leaked = false;
             /* A request still running (no timeout took it over: disabled,
-             * or a copy inside one chunk) will touch the queue when it
-             * returns: keep the queue's memory. */
+             * or a copy inside one chunk) touches the queue in ways no
+             * count tracks when it returns: keep the queue for good. */
             if ((atomic_load_explicit(&q->run_token, memory_order_acquire) & 3) == NRT__RUN_RUNNING)
-                q->leaked = true;
+                q->pinned = q->leaked = true;
             nrt__queue_fds_flush(q);
             nrt__trace_free(q);
-            leaked |= q->leaked;
-            if (!q->leaked) {
-                if (atomic_load_explicit(&q->ring_ready, memory_order_acquire))
-                    nrt__ring_deinit(&q->ring);
-                nrt__mutex_destroy(&q->fd_lock);
-            }
+            if (q->leaked && !queue_in_use(q))
+                q->leaked = false;
+            if (q->leaked)
+                kept = true;
+            else
+                queue_free(q);
         }
-        if (!leaked)
+        grave_t *g = kept ? malloc(sizeof *g) : NULL;
+        if (g) {
+            *g = (grave_t){u->queues, u->nqueues, graves};
+            graves = g;
+            LOG_WARN("keeping the queues of core %u unit %s until its request that hung past the timeout returns",
+                     u->nqueues ? u->queues[0].lnc : 0, nrt__xu_names[xu]);
+        } else if (kept) {
+            LOG_WARN("keeping the queues of a unit whose request hung past the timeout (out of memory to track "
+                     "them: they stay allocated)");
+        } else {
             free(u->queues);
-        else
-            LOG_WARN("keeping the queues of a unit whose request hung past the timeout");
+        }
         u->queues = NULL;
         u->nqueues = 0;
     }
+    reap();
 }
 
 static bool queue_idle(nrt__queue_t *q)

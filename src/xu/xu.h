@@ -116,6 +116,7 @@ typedef struct nrt__queue {
     uint64_t ring_depth;                                  /* slots it gets */
     _Atomic uint32_t abandoned; /* runners taken over that have not returned */
     bool leaked;                                         /* an abandoned runner may still touch it */
+    bool pinned;                                         /* running at teardown: kept for good */
     nrt__mutex_t fd_lock;
     nrt__fd_waiter_t *fd_waiters;
 } nrt__queue_t;
@@ -135,6 +136,9 @@ typedef struct nrt__unit {
 NRT_STATUS nrt__units_create(uint32_t lnc, uint32_t depth, const uint32_t nqueues[NRTA_XU_TYPE_NUM],
                              const nrt__queue_cfg_t *cfg, nrt__unit_t units[NRTA_XU_TYPE_NUM]);
 void nrt__units_destroy(nrt__unit_t units[NRTA_XU_TYPE_NUM]);
+/* Frees queues a teardown kept for a runner the watchdog took over, once
+ * that runner has returned (nrt_init; the runtime lock held). */
+void nrt__units_reap(void);
 /* Waits until every queue is idle or |deadline_ns| passes; then degrades
  * the units and gives the rest one more second to flush. */
 void nrt__units_quiesce(nrt__unit_t units[NRTA_XU_TYPE_NUM], uint64_t deadline_ns);
