@@ -429,10 +429,11 @@ void nrt__pool_stop(void)
         /* A worker stuck in a kernel past the exec timeout may never come
          * back: give each one a second, then leave it behind (it exits on
          * its own if the kernel ever returns: its generation is gone). */
+        /* On CLOCK_MONOTONIC: a wall-clock step must not stretch it. */
         struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
+        clock_gettime(CLOCK_MONOTONIC, &ts);
         ts.tv_sec += 1;
-        if (pthread_timedjoin_np(pool.workers[i].thread, NULL, &ts) != 0) {
+        if (pthread_clockjoin_np(pool.workers[i].thread, NULL, CLOCK_MONOTONIC, &ts) != 0) {
             LOG_WARN("worker %u is still inside a kernel that exceeded the exec timeout; leaving it behind", i);
             pthread_detach(pool.workers[i].thread);
         }
