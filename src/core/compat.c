@@ -10,15 +10,18 @@
  * so a replaced callback is never called afterwards); it nests no lock.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/lock.h"
 #include "core/compat.h"
 #include "core/core.h"
 #include "model/model.h"
+#include "nrt/ndebug_stream.h"
 #include "nrt/nrt.h"
 #include "nrt/nrt_experimental.h"
 #include "nrt/nrt_version.h"
@@ -252,4 +255,92 @@ NRT_API NRT_STATUS nrt_set_pool_eng_ucode(const nrt_ucode_info *ucode_info)
     LOG_ERROR("no pooling engine to load microcode into (%zu + %zu bytes): OpenNRT has no device",
              ucode_info->iram.size, ucode_info->dram.size);
     return NRT_FAILURE;
+}
+
+/*===------------------------------------------------------------------===*/
+/* Debug streams (nrt/ndebug_stream.h): connections, never an event        */
+/*===------------------------------------------------------------------===*/
+
+/* Per core: a pipe whose read end the client polls (the write end is kept
+ * open so that poll reports nothing rather than a hang-up). */
+static struct {
+    nrt__mutex_t lock;
+    struct {
+        int rfd, wfd;
+        uint32_t gen;
+    } core[NRT__MAX_CORES];
+} DS = {.lock = NRT__MUTEX_INITIALIZER};
+
+/* The core connected through |fd| (DS.lock held); closes connections of
+ * an earlier nrt_init on the way. -1 when none. */
+static int ds_find(int fd)
+{
+    uint32_t gen = atomic_load_explicit(&nrt__rt.gen, memory_order_relaxed);
+    int found = -1;
+    for (int c = 0; c < NRT__MAX_CORES; c++) {
+        if (DS.core[c].wfd > 0 && DS.core[c].gen != gen) {
+            close(DS.core[c].rfd);
+            close(DS.core[c].wfd);
+            DS.core[c].rfd = DS.core[c].wfd = 0;
+        }
+        if (DS.core[c].wfd > 0 && DS.core[c].rfd == fd)
+            found = c;
+    }
+    return found;
+}
+
+NRT_API NRT_STATUS nrt_debug_client_connect(int logical_nc_idx, int *stream_fd)
+{
+    CHECK_RUNNING();
+    CHECK_NOT_NULL(stream_fd);
+    *stream_fd = -1;
+    CHECK_CORE(logical_nc_idx);
+    nrt__mutex_lock(&DS.lock);
+    ds_find(-1);
+    if (DS.core[logical_nc_idx].wfd > 0) {
+        nrt__mutex_unlock(&DS.lock);
+        LOG_ERROR("core %d's debug stream already has a client", logical_nc_idx);
+        return NRT_INVALID;
+    }
+    int p[2];
+    if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0) {
+        nrt__mutex_unlock(&DS.lock);
+        LOG_ERROR("cannot create core %d's debug stream: %s", logical_nc_idx, strerror(errno));
+        return NRT_RESOURCE;
+    }
+    DS.core[logical_nc_idx].rfd = p[0];
+    DS.core[logical_nc_idx].wfd = p[1];
+    DS.core[logical_nc_idx].gen = atomic_load_explicit(&nrt__rt.gen, memory_order_relaxed);
+    nrt__mutex_unlock(&DS.lock);
+    LOG_INFO("core %d's debug stream connected: OpenNRT's kernels emit no debug events", logical_nc_idx);
+    *stream_fd = p[0];
+    return NRT_SUCCESS;
+}
+
+NRT_API void nrt_debug_client_connect_close(int stream_fd)
+{
+    nrt__mutex_lock(&DS.lock);
+    int c = ds_find(stream_fd);
+    if (c >= 0) {
+        close(DS.core[c].rfd);
+        close(DS.core[c].wfd);
+        DS.core[c].rfd = DS.core[c].wfd = 0;
+    }
+    nrt__mutex_unlock(&DS.lock);
+    if (c < 0)
+        LOG_ERROR("descriptor %d is not a debug stream connection", stream_fd);
+}
+
+NRT_API NRT_STATUS nrt_debug_client_read_one_event(int stream_fd, ndebug_stream_event_header_t *header,
+                                                   void **payload)
+{
+    CHECK_NOT_NULL(header);
+    CHECK_NOT_NULL(payload);
+    memset(header, 0, sizeof *header);
+    *payload = NULL;
+    nrt__mutex_lock(&DS.lock);
+    int c = ds_find(stream_fd);
+    nrt__mutex_unlock(&DS.lock);
+    CHECK_ARG(c >= 0, NRT_INVALID, "descriptor %d is not a debug stream connection", stream_fd);
+    return NRT_QUEUE_EMPTY;
 }

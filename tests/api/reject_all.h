@@ -13,6 +13,7 @@
 #include "nrt/nrt_experimental.h"
 #include "nrt/nrt_profile.h"
 #include "nrt/nrt_sys_trace.h"
+#include "nrt/ndebug_stream.h"
 
 /* Runs a void call, expecting one log line. */
 #define ASSERT_VOID_LOG1(stmt)                                                                         \
@@ -123,6 +124,8 @@ static inline void t_check_all_rejected(NRT_STATUS want)
     ASSERT_ST_LOG1(nrt_host_device_id_get(0, &u32), want);
     ASSERT_ST_LOG1(nrt_host_device_id_rid_map_get(&u32, &u32), want);
     ASSERT_ST_LOG1(nrt_get_model_instance_count(fm, &u32), want);
+    int sfd = -1;
+    ASSERT_ST_LOG1(nrt_debug_client_connect(0, &sfd), want);
 
     /* tensors */
     ASSERT_ST_LOG1(nrt_tensor_allocate(NRT_TENSOR_PLACEMENT_DEVICE, 0, 64, "t", &t), want);

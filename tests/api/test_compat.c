@@ -7,6 +7,11 @@
  */
 #include "harness.h"
 #include "reject_all.h"
+#include "nrt/ndebug_stream.h"
+#include "nrt/nec.h"
+
+#include <errno.h>
+#include <poll.h>
 #include "nrt/nrt_experimental.h"
 #include "nrt/nrt_version.h"
 
@@ -110,6 +115,66 @@ static void no_device(void)
     ASSERT_ST_LOG1(nrt_set_pool_eng_ucode(NULL), NRT_INVALID);
 }
 
+/* Debug streams: one client per core, pollable, never an event. */
+static void debug_streams(void)
+{
+    int fd = -2, fd2 = -2;
+    ASSERT_OK(nrt_debug_client_connect(0, &fd));
+    ASSERT_TRUE(fd >= 0);
+    ASSERT_ST_LOG1(nrt_debug_client_connect(0, &fd2), NRT_INVALID);
+    ASSERT_ST_LOG1(nrt_debug_client_connect(64, &fd2), NRT_INVALID);
+    ASSERT_ST_LOG1(nrt_debug_client_connect(1, NULL), NRT_INVALID);
+    struct pollfd p = {fd, POLLIN, 0};
+    ASSERT_TRUE(poll(&p, 1, 0) == 0);
+    ndebug_stream_event_header_t h;
+    memset(&h, 0xa5, sizeof h);
+    void *payload = &h;
+    ASSERT_ST(nrt_debug_client_read_one_event(fd, &h, &payload), NRT_QUEUE_EMPTY);
+    ASSERT_TRUE(payload == NULL && h.data_size == 0 && h.type == NDEBUG_STREAM_EVENT_TYPE_INVALID);
+    ASSERT_ST_LOG1(nrt_debug_client_read_one_event(fd + 1000, &h, &payload), NRT_INVALID);
+    ASSERT_ST_LOG1(nrt_debug_client_read_one_event(fd, NULL, &payload), NRT_INVALID);
+    nrt_debug_client_connect_close(fd);
+    ASSERT_VOID_LOG1(nrt_debug_client_connect_close(fd)); /* closed already */
+    ASSERT_OK(nrt_debug_client_connect(0, &fd2));
+    nrt_debug_client_connect_close(fd2);
+}
+
+/* The collectives-plugin interface: a host without Neuron devices. */
+static void nec(uint64_t major)
+{
+    nec_version_info_t vi;
+    memset(&vi, 0xa5, sizeof vi);
+    ASSERT_OK(nec_get_version_info(&vi));
+    ASSERT_TRUE(vi.major == major && memchr(vi.git_hash, 0, sizeof vi.git_hash) != NULL);
+    ASSERT_ST_LOG1(nec_get_version_info(NULL), NRT_INVALID);
+    uint32_t vcs = 0;
+    ASSERT_OK(nec_get_virtual_core_size(&vcs));
+    ASSERT_TRUE(vcs == 1);
+    int devs[4];
+    ASSERT_TRUE(nec_get_device_count(devs, 4) == 0);
+    uint32_t dom, bus;
+    uint8_t slot, fn;
+    ASSERT_TRUE(nec_get_device_pci_bdf(0, &dom, &bus, &slot, &fn) == -ENODEV);
+    ASSERT_ST_LOG1(nec_build_port_and_rid_map(0, devs, devs, 1), NRT_FAILURE);
+    ASSERT_TRUE(!nec_is_mla_available(0, 0));
+    ASSERT_TRUE(nec_mla_idx_to_rid(0, 0) == -1 && nec_rid_to_mla_idx(0, 0) == -1 && nec_get_peer_mla_idx(0, 0, 0) == -1);
+    int peer = 5, can = 5;
+    ASSERT_TRUE(nec_get_p2p_pod_peer_node(0, 0, 1, &peer) == -ENODEV && peer == -1);
+    ASSERT_ST_LOG1(nec_pod_node_can_access_peer_node(NEC_POD_TYPE_P2P, 0, 0, 1, 1, &can), NRT_FAILURE);
+    ASSERT_TRUE(can == 0);
+    ASSERT_ST_LOG1(nec_pod_node_can_access_peer_node(NEC_POD_TYPE_P2P, 0, 0, 1, 1, NULL), NRT_INVALID);
+    uint32_t table[8] = {0};
+    enc_host_mem_t hm = {NULL, table, 0, sizeof table};
+    ASSERT_TRUE(nec_get_dynamic_send_size_bytes(&hm, 4, 0, 2) == 0);
+    ASSERT_TRUE(nec_get_dynamic_send_offset_bytes(&hm, 4, 0, 2) == 0);
+    ASSERT_TRUE(nec_get_dynamic_recv_offset_bytes(&hm, 4, 0, 2) == 0);
+    ASSERT_VOID_LOG1(nec_set_recv_size_bytes(&hm, 16, 4, 0, 2));
+    volatile uint32_t sem = 0;
+    ASSERT_VOID_LOG1(nec_inc_semaphore(&sem, 1));
+    char msg[] = "hello";
+    nec_ndl_printk(msg, sizeof msg, 0);
+}
+
 int main(void)
 {
     /* Version: whole, partial (a shorter struct), bad arguments; before init. */
@@ -167,6 +232,8 @@ int main(void)
     nrt_tensor_free(&t);
     executions();
     no_device();
+    debug_streams();
+    nec(v.rt_major);
     nrt_close();
     printf("compat: ok (OpenNRT %llu.%llu.%llu, git %s)\n", (unsigned long long)v.rt_major,
            (unsigned long long)v.rt_minor, (unsigned long long)v.rt_patch, v.git_hash[0] ? v.git_hash : "-");

@@ -12,6 +12,9 @@
 #include "nrt/nrt_status.h"
 #include "nrt/nrt_version.h"
 #include "nrt/nrt_profile.h"
+#include "nrt/nrt_sys_trace.h"
+#include "nrt/ndebug_stream.h"
+#include "nrt/nec.h"
 #include "nrt/nrt.h"
 #include "ndl/neuron_driver_shared_tensor_batch_op.h"
 /* #pragma once: a second round is harmless */
@@ -28,6 +31,14 @@
 #include <string.h>
 
 #include "abi_asserts.h"
+
+/* Layouts of the debug stream and collectives-plugin structs. */
+_Static_assert(sizeof(ndebug_stream_event_header_t) == 64, "debug event header is 64 bytes");
+_Static_assert(offsetof(ndebug_stream_payload_debug_tensor_read_t, tensor_data) == 1024, "tensor data at 1024");
+_Static_assert(sizeof(enc_host_mem_t) == 32, "enc_host_mem_t is 32 bytes");
+_Static_assert(offsetof(nec_version_info_t, compatibility_version) == 48, "nec_version_info_t layout");
+_Static_assert(NEC_POD_TYPE_INVALID == 3, "nec_pod_type_t values");
+_Static_assert(NRT_INSPECT_DEVICE_PROFILE_MODE_SESSION == 2, "device profile mode values");
 
 int main(void)
 {

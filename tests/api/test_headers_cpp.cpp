@@ -12,6 +12,9 @@
 #include "nrt/nrt_status.h"
 #include "nrt/nrt_version.h"
 #include "nrt/nrt_profile.h"
+#include "nrt/nrt_sys_trace.h"
+#include "nrt/ndebug_stream.h"
+#include "nrt/nec.h"
 #include "ndl/neuron_driver_shared_tensor_batch_op.h"
 
 #include <cstdio>
@@ -19,6 +22,12 @@
 #include <type_traits>
 
 #include "abi_asserts.h"
+
+static_assert(sizeof(ndebug_stream_event_header_t) == 64, "debug event header is 64 bytes");
+static_assert(sizeof(ndebug_stream_payload_debug_tensor_read_t) == 1024, "tensor data follows at 1024");
+static_assert(sizeof(enc_host_mem_t) == 32, "enc_host_mem_t is 32 bytes");
+static_assert(sizeof(nec_version_info_t) == 56, "nec_version_info_t: 56 bytes before future fields");
+static_assert(std::is_same<decltype(&nrt_sys_trace_stop), NRT_STATUS (*)()>::value, "nrt_sys_trace_stop prototype");
 
 static_assert(std::is_same<nrt_tensor_set_t, void>::value, "nrt_tensor_set_t is void");
 static_assert(std::is_same<nrta_seq_t, uint64_t>::value, "nrta_seq_t is uint64_t");
