@@ -223,13 +223,13 @@ static NRT_STATUS bind_one(const nrt_model_t *m, const nrt__tset_t *set, const n
                  kt->name, kind);
         return NRT_EXEC_BAD_INPUT;
     }
-    if (!t->st) {
-        NRT__LOG(NRT__LOG_ERROR, "%s: %s '%s' has no storage", func, kind, kt->name);
-        return NRT_EXEC_BAD_INPUT;
-    }
-    if (t->size != kt->size) {
-        NRT__LOG(NRT__LOG_ERROR, "%s: %s '%s' is %zu bytes, model '%s' needs %llu", func, kind, kt->name, t->size,
-                 m->desc->name, (unsigned long long)kt->size);
+    size_t size = nrt__tensor_size(t);
+    if (size != kt->size) {
+        if (size == 0)
+            NRT__LOG(NRT__LOG_ERROR, "%s: %s '%s' has no storage", func, kind, kt->name);
+        else
+            NRT__LOG(NRT__LOG_ERROR, "%s: %s '%s' is %zu bytes, model '%s' needs %llu", func, kind, kt->name, size,
+                     m->desc->name, (unsigned long long)kt->size);
         return NRT_EXEC_BAD_INPUT;
     }
     if (t->placement == NRT_TENSOR_PLACEMENT_DEVICE && t->core != m->core) {
@@ -237,8 +237,12 @@ static NRT_STATUS bind_one(const nrt_model_t *m, const nrt__tset_t *set, const n
                  t->core, m->desc->name, m->core);
         return NRT_INVALID;
     }
-    *st = t->st;
-    *ptr = nrt__tensor_data(t);
+    /* Storage and address as one, retained: a buffer attached on another
+     * thread meanwhile cannot free them (tensor.c). */
+    char *data;
+    if (nrt__tensor_use(t, 0, kt->size, false, func, st, &data) != NRT_SUCCESS)
+        return NRT_EXEC_BAD_INPUT;
+    *ptr = data;
     return NRT_SUCCESS;
 }
 
@@ -254,9 +258,8 @@ NRT_STATUS nrt__model_bind(nrt_model_t *m, const void *in_set, const void *out_s
         st = bind_one(m, in_set, &d->inputs[i], "input", func, &sts[n], &ptrs[n]);
     for (uint32_t i = 0; i < d->num_outputs && st == NRT_SUCCESS; i++, n++)
         st = bind_one(m, out_set, &d->outputs[i], "output", func, &sts[n], &ptrs[n]);
-    if (st != NRT_SUCCESS)
-        return st;
-    for (uint32_t i = 0; i < n; i++)
-        nrt__storage_retain(sts[i]);
-    return NRT_SUCCESS;
+    if (st != NRT_SUCCESS) /* sts[n - 1] failed: release those bound before it */
+        for (uint32_t i = 0; i + 1 < n; i++)
+            nrt__storage_release(sts[i]);
+    return st;
 }

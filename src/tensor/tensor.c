@@ -8,9 +8,16 @@
  * the object model (common/obj.h): a tensor is referenced by the user's
  * handle and by every set that holds it; its bytes live in a storage that
  * slices and queued requests reference too.
+ *
+ * Attaching a buffer replaces a tensor's (storage, offset, size) while other
+ * threads may schedule requests on it: every reader takes them as one under
+ * the tensor's view lock (nrt__tensor_use), and a request retains the
+ * storage it read, so the storage a buffer replaced is freed only when the
+ * last request using it completed.
  */
 #include "tensor/tensor.h"
 
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -152,43 +159,82 @@ NRT_API void nrt_tensor_free(nrt_tensor_t **tensor)
     nrt__obj_user_release(t, __func__);
 }
 
-static bool has_storage(const nrt_tensor_t *t, const char *func)
+static void view_lock(const nrt_tensor_t *t)
 {
-    if (!t->st) {
-        NRT__LOG(NRT__LOG_ERROR, "%s: tensor '%s' has no storage (attach a buffer first)", func, t->name);
-        return false;
-    }
-    return true;
+    _Atomic bool *l = &((nrt_tensor_t *)t)->view_lock;
+    /* Acquire: pairs with the release in view_unlock. Holders run a few
+     * instructions; yield rather than spin against a preempted one. */
+    for (unsigned i = 0; atomic_exchange_explicit(l, true, memory_order_acquire); i++)
+        if (i >= 64)
+            sched_yield();
 }
 
-#define CHECK_TENSOR(t)                                                        \
-    do {                                                                       \
-        if (!nrt__tensor_check((t), __func__) || !has_storage((t), __func__))  \
-            return NRT_INVALID;                                                \
-    } while (0)
+static void view_unlock(const nrt_tensor_t *t)
+{
+    atomic_store_explicit(&((nrt_tensor_t *)t)->view_lock, false, memory_order_release);
+}
 
-#define CHECK_RANGE(t, off, sz)                                                \
-    CHECK_ARG(nrt__range_ok((off), (sz), (t)->size), NRT_INVALID,              \
-              "range [offset %llu, size %llu] is outside tensor '%s' of %zu bytes", \
-              (unsigned long long)(off), (unsigned long long)(sz), (t)->name, (t)->size)
+NRT_STATUS nrt__tensor_use(const nrt_tensor_t *t, uint64_t offset, uint64_t size, bool nonempty, const char *func,
+                           nrt__storage_t **out_st, char **out_data)
+{
+    if (!nrt__tensor_check(t, func))
+        return NRT_INVALID;
+    view_lock(t);
+    nrt__storage_t *st = t->st;
+    size_t t_size = t->size;
+    char *data = st ? (char *)st->ptr + t->offset : NULL;
+    bool ok = st && (size > 0 || !nonempty) && nrt__range_ok(offset, size, t_size);
+    if (ok && out_st)
+        nrt__storage_retain(st);
+    view_unlock(t);
+    if (NRT__UNLIKELY(!st)) {
+        NRT__LOG(NRT__LOG_ERROR, "%s: tensor '%s' has no storage (attach a buffer first)", func, t->name);
+        return NRT_INVALID;
+    }
+    if (NRT__UNLIKELY(!ok)) {
+        NRT__LOG(NRT__LOG_ERROR, "%s: range [offset %llu, size %llu] is %soutside tensor '%s' of %zu bytes", func,
+                 (unsigned long long)offset, (unsigned long long)size, nonempty ? "empty or " : "", t->name, t_size);
+        return NRT_INVALID;
+    }
+    if (out_st)
+        *out_st = st;
+    *out_data = data + offset;
+    return NRT_SUCCESS;
+}
+
+size_t nrt__tensor_size(const nrt_tensor_t *t)
+{
+    view_lock(t);
+    size_t n = t->size;
+    view_unlock(t);
+    return n;
+}
+
+/* The bytes of a synchronous call: [offset, offset + size) of |t|. */
+#define USE_RANGE(t, off, sz, data)                                                                    \
+    do {                                                                                               \
+        NRT_STATUS use_st_ = nrt__tensor_use((t), (off), (sz), false, __func__, NULL, &(data));       \
+        if (use_st_ != NRT_SUCCESS)                                                                    \
+            return use_st_;                                                                            \
+    } while (0)
 
 NRT_API NRT_STATUS nrt_tensor_read(const nrt_tensor_t *tensor, void *buf, size_t offset, size_t size)
 {
     CHECK_RUNNING();
-    CHECK_TENSOR(tensor);
+    char *data;
+    USE_RANGE(tensor, offset, size, data);
     CHECK_NOT_NULL(buf);
-    CHECK_RANGE(tensor, offset, size);
-    memcpy(buf, nrt__tensor_data(tensor) + offset, size);
+    memcpy(buf, data, size);
     return NRT_SUCCESS;
 }
 
 NRT_API NRT_STATUS nrt_tensor_write(nrt_tensor_t *tensor, const void *buf, size_t offset, size_t size)
 {
     CHECK_RUNNING();
-    CHECK_TENSOR(tensor);
+    char *data;
+    USE_RANGE(tensor, offset, size, data);
     CHECK_NOT_NULL(buf);
-    CHECK_RANGE(tensor, offset, size);
-    memcpy(nrt__tensor_data(tensor) + offset, buf, size);
+    memcpy(data, buf, size);
     return NRT_SUCCESS;
 }
 
@@ -200,8 +246,10 @@ static NRT_STATUS batch_validate(const nrt_tensor_batch_t *batches, uint64_t num
     }
     for (uint64_t b = 0; b < num_batches; b++) {
         const nrt_tensor_t *t = batches[b].tensor;
-        if (!nrt__tensor_check(t, func) || !has_storage(t, func))
+        char *data;
+        if (nrt__tensor_use(t, 0, 0, false, func, NULL, &data) != NRT_SUCCESS)
             return NRT_INVALID;
+        size_t t_size = nrt__tensor_size(t);
         if (!batches[b].ops && batches[b].num_ops) {
             NRT__LOG(NRT__LOG_ERROR, "%s: batch %llu has NULL ops", func, (unsigned long long)b);
             return NRT_INVALID;
@@ -212,10 +260,10 @@ static NRT_STATUS batch_validate(const nrt_tensor_batch_t *batches, uint64_t num
                 NRT__LOG(NRT__LOG_ERROR, "%s: batch %llu op %u has a NULL buffer", func, (unsigned long long)b, i);
                 return NRT_INVALID;
             }
-            if (!nrt__range_ok(op->offset, op->size, t->size)) {
+            if (!nrt__range_ok(op->offset, op->size, t_size)) {
                 NRT__LOG(NRT__LOG_ERROR, "%s: batch %llu op %u range [%llu, +%llu] is outside tensor '%s' of %zu bytes",
                          func, (unsigned long long)b, i, (unsigned long long)op->offset,
-                         (unsigned long long)op->size, t->name, t->size);
+                         (unsigned long long)op->size, t->name, t_size);
                 return NRT_INVALID;
             }
         }
@@ -234,9 +282,14 @@ static NRT_STATUS batch_transfer(const nrt_tensor_batch_t *batches, uint64_t num
     for (uint64_t b = 0; b < num_batches; b++)
         for (uint32_t i = 0; i < batches[b].num_ops; i++) {
             const nrt_tensor_batch_op_t *op = &batches[b].ops[i];
-            char *dev = nrt__tensor_data(batches[b].tensor) + op->offset;
+            char *dev;
             if (!op->size)
                 continue;
+            /* Checked above; refused only if a buffer attached meanwhile
+             * (another thread) is too small. */
+            st = nrt__tensor_use(batches[b].tensor, op->offset, op->size, false, func, NULL, &dev);
+            if (st != NRT_SUCCESS)
+                return st;
             if (write)
                 memcpy(dev, op->buffer, op->size);
             else
@@ -261,15 +314,14 @@ NRT_API NRT_STATUS nrt_tensor_copy(const nrt_tensor_t *src, size_t src_offset, n
                                    size_t size)
 {
     CHECK_RUNNING();
-    CHECK_TENSOR(src);
-    CHECK_TENSOR(dst);
-    CHECK_RANGE(src, src_offset, size);
-    CHECK_RANGE(dst, dst_offset, size);
+    char *from, *to;
+    USE_RANGE(src, src_offset, size, from);
+    USE_RANGE(dst, dst_offset, size, to);
     CHECK_ARG(!(src->placement == NRT_TENSOR_PLACEMENT_DEVICE && dst->placement == NRT_TENSOR_PLACEMENT_DEVICE &&
                 src->core != dst->core),
               NRT_INVALID, "device tensors '%s' (core %d) and '%s' (core %d) are on different cores", src->name,
               src->core, dst->name, dst->core);
-    memmove(nrt__tensor_data(dst) + dst_offset, nrt__tensor_data(src) + src_offset, size);
+    memmove(to, from, size);
     return NRT_SUCCESS;
 }
 
@@ -277,15 +329,15 @@ NRT_API size_t nrt_tensor_get_size(const nrt_tensor_t *tensor)
 {
     if (!nrt__tensor_check(tensor, __func__))
         return 0;
-    return tensor->size;
+    return nrt__tensor_size(tensor);
 }
 
 NRT_API NRT_STATUS nrt_tensor_memset(nrt_tensor_t *tensor, uint64_t offset, int value, size_t size)
 {
     CHECK_RUNNING();
-    CHECK_TENSOR(tensor);
-    CHECK_RANGE(tensor, offset, size);
-    memset(nrt__tensor_data(tensor) + offset, value, size);
+    char *data;
+    USE_RANGE(tensor, offset, size, data);
+    memset(data, value, size);
     return NRT_SUCCESS;
 }
 
@@ -304,8 +356,6 @@ NRT_API NRT_STATUS nrt_tensor_attach_buffer(nrt_tensor_t *tensor, void *buffer, 
         return NRT_INVALID;
     CHECK_NOT_NULL(buffer);
     CHECK_ARG(size > 0, NRT_INVALID, "size is 0");
-    CHECK_ARG(!tensor->st || !tensor->st->owned, NRT_INVALID,
-              "tensor '%s' owns its memory; only empty or virtual tensors take a buffer", tensor->name);
     nrt__storage_t *st = calloc(1, sizeof *st);
     if (!st) {
         LOG_ERROR("out of host memory");
@@ -316,10 +366,24 @@ NRT_API NRT_STATUS nrt_tensor_attach_buffer(nrt_tensor_t *tensor, void *buffer, 
     st->core = -1;
     st->ptr = buffer;
     st->size = size;
-    nrt__storage_release(tensor->st);
-    tensor->st = st;
-    tensor->offset = 0;
-    tensor->size = size;
+    /* Requests scheduled before keep the storage they retained (and so the
+     * old buffer) until they complete; schedules racing with this call see
+     * the old view or the new one, whole. */
+    view_lock(tensor);
+    nrt__storage_t *old = tensor->st;
+    bool owned = old && old->owned;
+    if (!owned) {
+        tensor->st = st;
+        tensor->offset = 0;
+        tensor->size = size;
+    }
+    view_unlock(tensor);
+    if (owned) {
+        free(st);
+        LOG_ERROR("tensor '%s' owns its memory; only empty or virtual tensors take a buffer", tensor->name);
+        return NRT_INVALID;
+    }
+    nrt__storage_release(old);
     return NRT_SUCCESS;
 }
 
@@ -329,14 +393,15 @@ NRT_API NRT_STATUS nrt_tensor_allocate_slice(const nrt_tensor_t *tensor_source, 
     CHECK_RUNNING();
     CHECK_NOT_NULL(tensor_slice);
     *tensor_slice = NULL;
-    CHECK_TENSOR(tensor_source);
-    CHECK_ARG(size > 0, NRT_INVALID, "size is 0");
-    CHECK_RANGE(tensor_source, offset, size);
-    nrt__storage_retain(tensor_source->st);
-    NRT_STATUS st = tensor_new(name, tensor_source->placement, tensor_source->core, size, tensor_source->st,
-                               tensor_source->offset + offset, tensor_slice);
+    nrt__storage_t *src;
+    char *data;
+    NRT_STATUS st = nrt__tensor_use(tensor_source, offset, size, true, __func__, &src, &data);
     if (st != NRT_SUCCESS)
-        nrt__storage_release(tensor_source->st);
+        return st;
+    st = tensor_new(name, tensor_source->placement, tensor_source->core, size, src,
+                    (size_t)(data - (char *)src->ptr), tensor_slice);
+    if (st != NRT_SUCCESS)
+        nrt__storage_release(src);
     return st;
 }
 
@@ -344,17 +409,21 @@ NRT_API void *nrt_tensor_get_va(const nrt_tensor_t *tensor)
 {
     if (nrt__rt_check(__func__) != NRT_SUCCESS || !nrt__tensor_check(tensor, __func__))
         return NULL;
-    return nrt__tensor_data(tensor);
+    view_lock(tensor);
+    char *data = nrt__tensor_data(tensor); /* NULL without storage */
+    view_unlock(tensor);
+    return data;
 }
 
 NRT_API NRT_STATUS nrt_tensor_get_device_allocation_info(const nrt_tensor_t *tensor,
                                                          nrt_tensor_device_allocation_info_t *alloc_info)
 {
     CHECK_RUNNING();
-    CHECK_TENSOR(tensor);
+    char *data;
+    USE_RANGE(tensor, 0, 0, data);
     CHECK_NOT_NULL(alloc_info);
-    alloc_info->physical_address = (uint64_t)(uintptr_t)nrt__tensor_data(tensor);
-    alloc_info->size = tensor->size;
+    alloc_info->physical_address = (uint64_t)(uintptr_t)data;
+    alloc_info->size = nrt__tensor_size(tensor);
     alloc_info->hbm_index = tensor->placement == NRT_TENSOR_PLACEMENT_DEVICE ? tensor->core : -1;
     return NRT_SUCCESS;
 }

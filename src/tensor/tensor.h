@@ -37,6 +37,9 @@ struct nrt_tensor {
     nrt_tensor_placement_t placement;
     int core;              /* -1: host */
     char name[NRT_TENSOR_NAME_MAX];
+    /* Guards (st, offset, size) against nrt_tensor_attach_buffer on another
+     * thread: held for a few instructions (nrt__tensor_use). */
+    _Atomic bool view_lock;
 };
 
 typedef struct nrt__tset_entry {
@@ -64,6 +67,18 @@ static inline bool nrt__tset_check(const void *set, const char *func)
 {
     return nrt__obj_check(set, &nrt__tset_type, func);
 }
+
+/* The bytes [offset, offset + size) of |t|, read as one against
+ * nrt_tensor_attach_buffer on another thread: checks the handle, that it
+ * has storage and the range (|nonempty|: size 0 refused too), each logged
+ * once with |func| and NRT_INVALID. On success *out_data is the address;
+ * with |out_st| the storage is retained for the caller (release it with
+ * nrt__storage_release), so a buffer attached meanwhile never frees what a
+ * request still uses. */
+NRT_STATUS nrt__tensor_use(const nrt_tensor_t *t, uint64_t offset, uint64_t size, bool nonempty, const char *func,
+                           nrt__storage_t **out_st, char **out_data);
+/* |t|'s size, read against nrt_tensor_attach_buffer on another thread. */
+size_t nrt__tensor_size(const nrt_tensor_t *t);
 
 /* Looks |name| up; NULL if absent. */
 nrt_tensor_t *nrt__tset_find(const nrt__tset_t *set, const char *name);

@@ -55,18 +55,8 @@ static inline uint32_t tensor_core(const nrt_tensor_t *t)
 
 static NRT_STATUS check_io_tensor(const nrt_tensor_t *t, uint64_t offset, uint64_t size, const char *func)
 {
-    if (!nrt__tensor_check(t, func))
-        return NRT_INVALID;
-    if (NRT__UNLIKELY(!t->st)) {
-        NRT__LOG(NRT__LOG_ERROR, "%s: tensor '%s' has no storage", func, t->name);
-        return NRT_INVALID;
-    }
-    if (NRT__UNLIKELY(size == 0 || !nrt__range_ok(offset, size, t->size))) {
-        NRT__LOG(NRT__LOG_ERROR, "%s: range [offset %llu, size %llu] is empty or outside tensor '%s' of %zu bytes",
-                 func, (unsigned long long)offset, (unsigned long long)size, t->name, t->size);
-        return NRT_INVALID;
-    }
-    return NRT_SUCCESS;
+    char *data; /* checks only: the op takes the tensor's bytes last (nrt__tensor_use) */
+    return nrt__tensor_use(t, offset, size, true, func, NULL, &data);
 }
 
 static NRT_STATUS schedule_io(bool is_read, nrt_tensor_t *tensor, void *buf, uint64_t offset,
@@ -91,11 +81,19 @@ static NRT_STATUS schedule_io(bool is_read, nrt_tensor_t *tensor, void *buf, uin
     st = tracker_for(err, lnc, func);
     if (NRT__UNLIKELY(st != NRT_SUCCESS))
         return st;
+    /* The storage and address as one, retained: a buffer attached on
+     * another thread meanwhile cannot free them (tensor.c). */
+    nrt__storage_t *ts;
+    char *td;
+    st = nrt__tensor_use(tensor, offset, size, true, func, &ts, &td);
+    if (NRT__UNLIKELY(st != NRT_SUCCESS))
+        return st;
     nrt__op_t op = {.tracker = err};
     if (is_read)
-        nrt__op_read_init(&op, tensor->st, nrt__tensor_data(tensor) + offset, buf, size);
+        nrt__op_read_init(&op, ts, td, buf, size);
     else
-        nrt__op_write_init(&op, tensor->st, nrt__tensor_data(tensor) + offset, buf, size);
+        nrt__op_write_init(&op, ts, td, buf, size);
+    nrt__storage_release(ts); /* the op holds its own reference */
     return submit(q, &op, req_sequence, func);
 }
 
@@ -132,9 +130,20 @@ NRT_API NRT_STATUS nrta_tensor_copy(nrt_tensor_t *src, uint64_t src_offset, nrt_
         st = tracker_for(err, lnc, __func__);
     if (st != NRT_SUCCESS)
         return st;
+    nrt__storage_t *ss, *ds;
+    char *sd, *dd;
+    st = nrt__tensor_use(src, src_offset, size, true, __func__, &ss, &sd);
+    if (st != NRT_SUCCESS)
+        return st;
+    st = nrt__tensor_use(dst, dst_offset, size, true, __func__, &ds, &dd);
+    if (st != NRT_SUCCESS) {
+        nrt__storage_release(ss);
+        return st;
+    }
     nrt__op_t op = {.tracker = err};
-    nrt__op_copy_init(&op, src->st, nrt__tensor_data(src) + src_offset, dst->st, nrt__tensor_data(dst) + dst_offset,
-                      size);
+    nrt__op_copy_init(&op, ss, sd, ds, dd, size);
+    nrt__storage_release(ss); /* the op holds its own references */
+    nrt__storage_release(ds);
     return submit(q, &op, req_sequence, __func__);
 }
 
