@@ -21,6 +21,29 @@
 
 #define T_SKIP 77
 
+/* Sanitizer builds: T_SANITIZED under ASan or TSan, T_TSAN under TSan
+ * alone (some tests run a smaller matrix or skip a check there). */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define T_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define T_SANITIZED 1
+#endif
+#endif
+#ifndef T_SANITIZED
+#define T_SANITIZED 0
+#endif
+#if defined(__SANITIZE_THREAD__)
+#define T_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define T_TSAN 1
+#endif
+#endif
+#ifndef T_TSAN
+#define T_TSAN 0
+#endif
+
 #define ASSERT_TRUE(c)                                                                                 \
     do {                                                                                               \
         if (!(c)) {                                                                                    \

@@ -26,7 +26,17 @@ const char *nrtx_version(void);
 
 #define NRTX_ANY (-1)
 
-/* A rule: requests matching (lnc, xu, queue), each NRTX_ANY for "any", and
+/* Execution units as this extension numbers them: the engine's five units
+ * (the numbering of the 2.28 async API, equal to its NRTA_XU_* values).
+ * Programs built with NRTA_API_VERSION=3, whose NRTA_XU_* values differ,
+ * use these. */
+#define NRTX_XU_TENSOR_READ 0
+#define NRTX_XU_TENSOR_WRITE 1
+#define NRTX_XU_TENSOR_OP 2
+#define NRTX_XU_COMPUTE 3
+#define NRTX_XU_COLLECTIVES 4
+
+/* A rule: requests matching (lnc, xu (NRTX_XU_*), queue), each NRTX_ANY for "any", and
  * either sequence number |seq_num| (> 0) or, when seq_num is 0, each with
  * |probability| (0..1] drawn from a generator seeded by |seed|, fail with
  * |status| instead of running. If |degrade| is set the failure is fatal and
@@ -164,7 +174,12 @@ typedef struct nrtx_queue_stats {
     bool degraded;       /* the unit is degraded */
 } nrtx_queue_stats_t;
 
+/* |xu|: NRTX_XU_* (with the 2.28 API, NRTA_XU_* are the same values). */
+#if defined(NRTA_API_VERSION) && NRTA_API_VERSION == 3
+NRT_STATUS nrtx_get_queue_stats(uint32_t lnc, int xu, int queue, nrtx_queue_stats_t *stats);
+#else
 NRT_STATUS nrtx_get_queue_stats(uint32_t lnc, nrta_xu_t xu, int queue, nrtx_queue_stats_t *stats);
+#endif
 
 /* Returns the physical core ids (as in NEURON_RT_VISIBLE_CORES) of the
  * visible cores: out[i] for logical core i, for i < min(n, count). */

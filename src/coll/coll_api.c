@@ -456,35 +456,44 @@ static NRT_STATUS check_sizes(nrt_cc_context_t *c, const char *func)
     return NRT_SUCCESS;
 }
 
-NRT_API NRT_STATUS nrta_cc_prepare(nrt_cc_comm_t *comm, nrt_tensor_list_t *input, nrt_tensor_list_t *output,
-                                   nrt_dtype_t dtype, nrt_op_type_t op, nrt_cc_op_type_t cc_op,
-                                   nrt_cc_context_t **cc_ctx)
+/* Same in both async API versions: one implementation, exported at both
+ * version nodes (see NRT_EXPORT_AS in common/common.h). */
+NRT_VERSIONED NRT_STATUS nrt__a_cc_prepare(nrt_cc_comm_t *comm, nrt_tensor_list_t *input, nrt_tensor_list_t *output,
+                                          nrt_dtype_t dtype, nrt_op_type_t op, nrt_cc_op_type_t cc_op,
+                                          nrt_cc_context_t **cc_ctx)
 {
-    CHECK_RUNNING();
-    CHECK_NOT_NULL(cc_ctx);
-    *cc_ctx = NULL;
-    CHECK_NOT_NULL(comm);
-    CHECK_NOT_NULL(input);
-    CHECK_NOT_NULL(output);
+    static const char func[] = "nrta_cc_prepare";
+    NRT_STATUS st = nrt__rt_check(func);
+    if (st != NRT_SUCCESS)
+        return st;
+    const char *null_arg = !cc_ctx ? "cc_ctx" : !comm ? "comm" : !input ? "input" : !output ? "output" : NULL;
+    if (cc_ctx)
+        *cc_ctx = NULL;
+    if (null_arg) {
+        LOG_ERROR("%s: argument '%s' is NULL", func, null_arg);
+        return NRT_INVALID;
+    }
     nrt_cc_context_t *c = nrt__obj_create(&ctx_type);
     if (!c) {
-        LOG_ERROR("%s: out of memory", __func__);
+        LOG_ERROR("%s: out of memory", func);
         return NRT_RESOURCE;
     }
-    NRT_STATUS st = check_comm(c, comm, dtype, op, cc_op, __func__);
+    st = check_comm(c, comm, dtype, op, cc_op, func);
     if (st == NRT_SUCCESS)
-        st = check_list(c, input, &c->in, "input", __func__);
+        st = check_list(c, input, &c->in, "input", func);
     if (st == NRT_SUCCESS)
-        st = check_list(c, output, &c->out, "output", __func__);
+        st = check_list(c, output, &c->out, "output", func);
     if (st == NRT_SUCCESS)
-        st = check_sizes(c, __func__);
+        st = check_sizes(c, func);
     if (st != NRT_SUCCESS) {
-        nrt__obj_user_release(c, __func__);
+        nrt__obj_user_release(c, func);
         return st;
     }
     *cc_ctx = c;
     return NRT_SUCCESS;
 }
+NRT_EXPORT_AS(nrt__a_cc_prepare, nrta_cc_prepare, "NRT_2.0.0")
+NRT_EXPORT_DEFAULT_AS(nrt__a_cc_prepare, nrta_cc_prepare, "NRT_3.0.0")
 
 static NRT_STATUS submit_ctx(nrt_cc_context_t *c, nrta_error_tracker_t *err, nrta_seq_t *seq, NRT_STATUS *sync,
                              bool *ran, const char *func)
@@ -498,7 +507,7 @@ static NRT_STATUS submit_ctx(nrt_cc_context_t *c, nrta_error_tracker_t *err, nrt
         nrt__tracker_retain(err);
     if (NRT__UNLIKELY(atomic_load_explicit(&nrt__trace_on, memory_order_relaxed)))
         op.enq_ns = nrt__now_ns();
-    NRT_STATUS st = sync ? nrt__queue_submit_inline(q, &op, seq, ran) : nrt__queue_submit(q, &op, seq);
+    NRT_STATUS st = ran ? nrt__queue_submit_inline(q, &op, seq, ran) : nrt__queue_submit(q, &op, seq);
     if (st != NRT_SUCCESS) {
         nrt__op_release(&op);
         if (st == NRT_EXEC_UNIT_UNRECOVERABLE)
@@ -507,32 +516,53 @@ static NRT_STATUS submit_ctx(nrt_cc_context_t *c, nrta_error_tracker_t *err, nrt
     return st;
 }
 
-NRT_API NRT_STATUS nrta_cc_schedule(nrt_cc_context_t **cc_ctx, int queue, nrta_error_tracker_t *err,
-                                    nrta_seq_t *req_sequence)
+/* 2.28: errors to tracker |err| (of the context's core); 3.0: the status
+ * to |ret| at completion. */
+static NRT_STATUS cc_schedule(nrt_cc_context_t **cc_ctx, int queue, nrta_error_tracker_t *err, NRT_STATUS *ret,
+                              nrta_seq_t *req_sequence)
 {
-    CHECK_RUNNING();
-    CHECK_NOT_NULL(cc_ctx);
-    CHECK_NOT_NULL(req_sequence);
-    nrt_cc_context_t *c = *cc_ctx;
-    if (!nrt__obj_check(c, &ctx_type, __func__))
+    static const char func[] = "nrta_cc_schedule";
+    NRT_STATUS st = nrt__rt_check(func);
+    if (st != NRT_SUCCESS)
+        return st;
+    if (!cc_ctx || !req_sequence) {
+        LOG_ERROR("%s: argument '%s' is NULL", func, !cc_ctx ? "cc_ctx" : "req_sequence");
         return NRT_INVALID;
-    CHECK_ARG(queue == 0, NRT_INVALID, "queue %d does not exist on unit COLLECTIVES (only 0)", queue);
+    }
+    nrt_cc_context_t *c = *cc_ctx;
+    if (!nrt__obj_check(c, &ctx_type, func))
+        return NRT_INVALID;
+    CHECK_ARG(queue == 0, NRT_INVALID, "%s: queue %d does not exist on unit COLLECTIVES (only 0)", func, queue);
     if (err) {
-        if (!nrt__tracker_check(err, __func__))
+        if (!nrt__tracker_check(err, func))
             return NRT_INVALID;
         if (nrt__tracker_core(err) != c->vnc) {
-            LOG_ERROR("%s: error tracker belongs to core %u, the collective runs on core %u", __func__,
+            LOG_ERROR("%s: error tracker belongs to core %u, the collective runs on core %u", func,
                       nrt__tracker_core(err), c->vnc);
             return NRT_INVALID;
         }
     }
-    NRT_STATUS st = submit_ctx(c, err, req_sequence, NULL, NULL, __func__);
+    st = submit_ctx(c, err, req_sequence, ret, NULL, func);
     if (st != NRT_SUCCESS)
         return st; /* *cc_ctx stays valid */
-    nrt__obj_user_release(c, __func__); /* the op holds it now */
+    nrt__obj_user_release(c, func); /* the op holds it now */
     *cc_ctx = NULL;
     return NRT_SUCCESS;
 }
+
+NRT_VERSIONED NRT_STATUS nrt__a2_cc_schedule(nrt_cc_context_t **cc_ctx, int queue, nrta_error_tracker_t *err,
+                                            nrta_seq_t *req_sequence)
+{
+    return cc_schedule(cc_ctx, queue, err, NULL, req_sequence);
+}
+NRT_EXPORT_AS(nrt__a2_cc_schedule, nrta_cc_schedule, "NRT_2.0.0")
+
+NRT_VERSIONED NRT_STATUS nrt__a3_cc_schedule(nrt_cc_context_t **cc_ctx, int queue, NRT_STATUS *exec_ret,
+                                            nrta_seq_t *req_sequence)
+{
+    return cc_schedule(cc_ctx, queue, NULL, exec_ret, req_sequence);
+}
+NRT_EXPORT_DEFAULT_AS(nrt__a3_cc_schedule, nrta_cc_schedule, "NRT_3.0.0")
 
 /*===------------------------------------------------------------------===*/
 /* Joining, and the synchronous helpers                                   */

@@ -15,6 +15,17 @@
 
 #define NRT_API __attribute__((visibility("default")))
 
+/* A public name with two variants (the async API 2.28 and 3.0, as glibc
+ * keeps old and new versions of one symbol): each variant is a function
+ * of its own, marked NRT_VERSIONED, and exported under the public name at
+ * one version node of src/libnrt.map. NRT_EXPORT_AS gives the older
+ * variant (name@NODE, bound only by binaries that ask for it);
+ * NRT_EXPORT_DEFAULT_AS the default one (name@@NODE: what the linker and
+ * dlsym pick). tests/api/abi/check_exports.sh reads these lines. */
+#define NRT_VERSIONED __attribute__((visibility("default")))
+#define NRT_EXPORT_AS(impl, name, node) __asm__(".symver " #impl ", " #name "@" node);
+#define NRT_EXPORT_DEFAULT_AS(impl, name, node) __asm__(".symver " #impl ", " #name "@@" node);
+
 #define NRT__CACHELINE 64
 #define NRT__LIKELY(x) __builtin_expect(!!(x), 1)
 #define NRT__UNLIKELY(x) __builtin_expect(!!(x), 0)

@@ -9,6 +9,11 @@
  * handshake on |nwaiters| / |completed| (seq_cst), so the completion path
  * takes fd_lock only when fd waiters exist.
  *
+ * The async API 3.0's events use the same list: a registration for one
+ * request is a one-shot waiter on the caller's eventfd (our dup of it), a
+ * registration for a whole queue a waiter that stays and adds the number
+ * of new completions at every wake.
+ *
  * Lock: fd_lock (per queue) guards the waiter list; a leaf lock, taken by
  * application threads and by whichever thread completes a request.
  */
@@ -53,7 +58,15 @@ static void fd_waiters_signal_locked(nrt__queue_t *q, uint64_t completed)
     nrt__fd_waiter_t **pp = &q->fd_waiters;
     while (*pp) {
         nrt__fd_waiter_t *w = *pp;
-        if (w->num <= completed) {
+        if (w->kind == NRT__FDW_EVERY) {
+            /* Completions may be published by several threads: count
+             * each once, whatever order the wakes come in. */
+            if (completed > w->num) {
+                eventfd_write(w->fd, completed - w->num);
+                w->num = completed;
+            }
+            pp = &w->next;
+        } else if (w->num <= completed) {
             eventfd_write(w->fd, 1);
             close(w->fd);
             *pp = w->next;
@@ -90,6 +103,66 @@ void nrt__queue_fds_flush(nrt__queue_t *q)
     nrt__mutex_unlock(&q->fd_lock);
 }
 
+/* Adds |w| (fd and num set) to |q|'s waiters; signals it at once when its
+ * request completed before the completer could see it. */
+static void waiter_add(nrt__queue_t *q, nrt__fd_waiter_t *w)
+{
+    nrt__mutex_lock(&q->fd_lock);
+    w->next = q->fd_waiters;
+    q->fd_waiters = w;
+    atomic_fetch_add_explicit(&q->nwaiters, 1, memory_order_seq_cst);
+    uint64_t done = atomic_load_explicit(&q->completed, memory_order_seq_cst);
+    if (done >= w->num)
+        fd_waiters_signal_locked(q, done);
+    nrt__mutex_unlock(&q->fd_lock);
+}
+
+/* Frees the waiters of |q| of |kind| (for NRT__FDW_EVENT: those of request
+ * |num|), their dups closed, not signalled. */
+static void waiters_drop(nrt__queue_t *q, int kind, uint64_t num)
+{
+    nrt__mutex_lock(&q->fd_lock);
+    nrt__fd_waiter_t **pp = &q->fd_waiters;
+    while (*pp) {
+        nrt__fd_waiter_t *w = *pp;
+        if (w->kind == kind && (kind == NRT__FDW_EVERY || w->num == num)) {
+            close(w->fd);
+            *pp = w->next;
+            free(w);
+            atomic_fetch_sub_explicit(&q->nwaiters, 1, memory_order_relaxed);
+        } else {
+            pp = &w->next;
+        }
+    }
+    nrt__mutex_unlock(&q->fd_lock);
+}
+
+/* A waiter holding our own dup of |fd| (NULL, logged, when |fd| is not
+ * open or resources run out). */
+static nrt__fd_waiter_t *waiter_new(int fd, int kind, uint64_t num, const char *func, NRT_STATUS *st)
+{
+    int mine = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (mine < 0) {
+        int e = errno;
+        *st = e == EBADF ? NRT_INVALID : NRT_RESOURCE;
+        NRT__LOG(NRT__LOG_ERROR, "%s: cannot use file descriptor %d: %s", func, fd, strerror(e));
+        return NULL;
+    }
+    nrt__fd_waiter_t *w = malloc(sizeof *w);
+    if (!w) {
+        close(mine);
+        *st = NRT_RESOURCE;
+        NRT__LOG(NRT__LOG_ERROR, "%s: out of memory", func);
+        return NULL;
+    }
+    w->num = num;
+    w->fd = mine;
+    w->kind = kind;
+    w->next = NULL;
+    *st = NRT_SUCCESS;
+    return w;
+}
+
 NRT_STATUS nrt__queue_completion_fd(nrt__queue_t *q, uint64_t num, int *out_fd)
 {
     int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -102,27 +175,56 @@ NRT_STATUS nrt__queue_completion_fd(nrt__queue_t *q, uint64_t num, int *out_fd)
         *out_fd = efd;
         return NRT_SUCCESS;
     }
-    nrt__fd_waiter_t *w = malloc(sizeof *w);
-    int mine = fcntl(efd, F_DUPFD_CLOEXEC, 0);
-    if (!w || mine < 0) {
-        LOG_ERROR("cannot create a completion handle: %s", w ? strerror(errno) : "out of memory");
-        free(w);
+    NRT_STATUS st;
+    nrt__fd_waiter_t *w = waiter_new(efd, NRT__FDW_HANDLE, num, "nrta_get_completion_handle", &st);
+    if (!w) {
         close(efd);
-        if (mine >= 0)
-            close(mine);
-        return NRT_RESOURCE;
+        return st;
     }
-    w->num = num;
-    w->fd = mine;
+    waiter_add(q, w);
+    *out_fd = efd;
+    return NRT_SUCCESS;
+}
+
+NRT_STATUS nrt__queue_event_seq(nrt__queue_t *q, uint64_t num, int efd, const char *func)
+{
+    if (efd < 0) {
+        waiters_drop(q, NRT__FDW_EVENT, num);
+        return NRT_SUCCESS;
+    }
+    if (atomic_load_explicit(&q->completed, memory_order_acquire) >= num) {
+        if (fcntl(efd, F_GETFD) < 0) {
+            NRT__LOG(NRT__LOG_ERROR, "%s: file descriptor %d is not open", func, efd);
+            return NRT_INVALID;
+        }
+        eventfd_write(efd, 1);
+        return NRT_SUCCESS;
+    }
+    NRT_STATUS st;
+    nrt__fd_waiter_t *w = waiter_new(efd, NRT__FDW_EVENT, num, func, &st);
+    if (w)
+        waiter_add(q, w);
+    return st;
+}
+
+NRT_STATUS nrt__queue_event_every(nrt__queue_t *q, int efd, const char *func)
+{
+    waiters_drop(q, NRT__FDW_EVERY, 0);
+    if (efd < 0)
+        return NRT_SUCCESS;
+    NRT_STATUS st;
+    nrt__fd_waiter_t *w = waiter_new(efd, NRT__FDW_EVERY, 0, func, &st);
+    if (!w)
+        return st;
+    /* Counts completions from now on. Count ourselves in before reading
+     * |completed| (Dekker with the completer, which stores |completed| then
+     * reads |nwaiters|): a completion this read misses finds us counted
+     * and wakes, and its wake waits for fd_lock, so |num| is set by then. */
     nrt__mutex_lock(&q->fd_lock);
+    atomic_fetch_add_explicit(&q->nwaiters, 1, memory_order_seq_cst);
+    w->num = atomic_load_explicit(&q->completed, memory_order_seq_cst);
     w->next = q->fd_waiters;
     q->fd_waiters = w;
-    atomic_fetch_add_explicit(&q->nwaiters, 1, memory_order_seq_cst);
-    /* The request may have completed before the completer could see us. */
-    uint64_t done = atomic_load_explicit(&q->completed, memory_order_seq_cst);
-    if (done >= num)
-        fd_waiters_signal_locked(q, done);
     nrt__mutex_unlock(&q->fd_lock);
-    *out_fd = efd;
     return NRT_SUCCESS;
 }

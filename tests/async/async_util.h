@@ -3,7 +3,8 @@
  * sanitizer detection, bounded waits (a test never asserts on timings, but
  * it never waits forever either), the test model tmodel (see
  * models/tmodel_abi.h) and its per-request tensors, and tracker draining.
- * Public API only.
+ * Public API only. Also included by the tests of the async API 3.0
+ * (NRTA_API_VERSION=3): the 2.28-only helpers are left out there.
  */
 #pragma once
 
@@ -20,16 +21,6 @@
 #include "nrt/nrt_ext.h"
 #include "tmodel_abi.h"
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define T_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define T_SANITIZED 1
-#endif
-#endif
-#ifndef T_SANITIZED
-#define T_SANITIZED 0
-#endif
 
 /* Upper bound of every wait: far beyond what any request needs, far below
  * the CTest timeout. */
@@ -93,6 +84,7 @@ static inline void t_wait(nrta_seq_t seq)
     T_WAIT_UNTIL(t_done(seq));
 }
 
+#if NRTA_API_VERSION == 2
 static inline uint64_t t_completed(uint32_t lnc, nrta_xu_t xu, int queue)
 {
     nrta_seq_t s;
@@ -101,10 +93,12 @@ static inline uint64_t t_completed(uint32_t lnc, nrta_xu_t xu, int queue)
     return NRTA_SEQ_GET_SEQ_NUM(s);
 }
 
-static inline nrtx_queue_stats_t t_stats(uint32_t lnc, nrta_xu_t xu, int queue)
+#endif
+
+static inline nrtx_queue_stats_t t_stats(uint32_t lnc, int xu, int queue)
 {
     nrtx_queue_stats_t s;
-    ASSERT_OK(nrtx_get_queue_stats(lnc, xu, queue, &s));
+    ASSERT_OK(nrtx_get_queue_stats(lnc, (nrta_xu_t)xu, queue, &s));
     return s;
 }
 
@@ -141,6 +135,7 @@ static inline void t_fd_wait_done(int fd, nrta_seq_t seq)
     ASSERT_TRUE(t_done(seq));
 }
 
+#if NRTA_API_VERSION == 2
 /* Drains |et| into |out| (up to |cap| entries, the rest counted). */
 static inline size_t t_drain(nrta_error_tracker_t *et, nrta_error_t *out, size_t cap)
 {
@@ -152,6 +147,8 @@ static inline size_t t_drain(nrta_error_tracker_t *et, nrta_error_t *out, size_t
         out[i] = list[i];
     return n;
 }
+
+#endif
 
 /*===------------------------------------------------------------------===*/
 /* The test model                                                         */

@@ -32,28 +32,9 @@
 #include "nrt/nrt_async_sendrecv.h"
 #include "nrt/nrt_ext.h"
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define T_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define T_SANITIZED 1
-#endif
-#endif
-#ifndef T_SANITIZED
-#define T_SANITIZED 0
-#endif
-/* ThreadSanitizer alone: processes start several times slower (libfabric's
- * provider discovery), so some tests run a smaller matrix there. */
-#if defined(__SANITIZE_THREAD__)
-#define T_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define T_TSAN 1
-#endif
-#endif
-#ifndef T_TSAN
-#define T_TSAN 0
-#endif
+/* T_TSAN (harness.h): processes start several times slower under
+ * ThreadSanitizer (libfabric's provider discovery), so some tests run a
+ * smaller matrix there. */
 /* Time bounds scale by this (T_SCALED): under ThreadSanitizer on 2 CPUs
  * every process start and provider call is several times slower.
  * tests/net/CMakeLists.txt scales CTest's TIMEOUT the same way. Bounds that
