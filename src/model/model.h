@@ -36,6 +36,13 @@ void nrt__model_close_all(void);
  * is a well-formed ELF shared object for this host, else
  * NRT_UNSUPPORTED_NEFF_VERSION / NRT_INVALID with |why| filled. */
 NRT_STATUS nrt__model_check_elf(const void *bytes, size_t size, char *why, size_t why_cap);
+/* On bytes that pass nrt__model_check_elf: stores in |names| (at most
+ * |max|) the DT_NEEDED libraries, pointers into |bytes| terminated inside
+ * the string table, and returns how many; 0 for anything malformed. */
+size_t nrt__model_elf_needed(const void *bytes, size_t size, const char **names, size_t max);
+/* The p_flags (PF_R/W/X) of the loadable segment holding the virtual
+ * range [vaddr, vaddr+len) of the object, 0 when none holds all of it. */
+uint32_t nrt__model_elf_flags_at(const void *bytes, size_t size, uint64_t vaddr, uint64_t len);
 /* Checks a descriptor found in a loaded object. */
 NRT_STATUS nrt__model_check_descriptor(const nrt_kernel_descriptor_t *d, char *why, size_t why_cap);
 

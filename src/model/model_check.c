@@ -87,6 +87,84 @@ NRT_STATUS nrt__model_check_elf(const void *bytes, size_t size, char *why, size_
     return NRT_SUCCESS;
 }
 
+/* The program header |i| of checked bytes. */
+static Elf64_Phdr phdr_at(const unsigned char *b, const Elf64_Ehdr *eh, unsigned i)
+{
+    Elf64_Phdr ph;
+    memcpy(&ph, b + eh->e_phoff + (uint64_t)i * sizeof ph, sizeof ph);
+    return ph;
+}
+
+/* The file offset of [va, va+len) when it lies in the file part of one
+ * loadable segment. */
+static bool vaddr_to_off(const unsigned char *b, size_t size, const Elf64_Ehdr *eh, uint64_t va, uint64_t len,
+                         uint64_t *off)
+{
+    for (unsigned i = 0; i < eh->e_phnum; i++) {
+        Elf64_Phdr ph = phdr_at(b, eh, i);
+        if (ph.p_type == PT_LOAD && va >= ph.p_vaddr && range_in(va - ph.p_vaddr, len, ph.p_filesz) &&
+            range_in(ph.p_offset + (va - ph.p_vaddr), len, size)) {
+            *off = ph.p_offset + (va - ph.p_vaddr);
+            return true;
+        }
+    }
+    return false;
+}
+
+size_t nrt__model_elf_needed(const void *bytes, size_t size, const char **names, size_t max)
+{
+    const unsigned char *b = bytes;
+    Elf64_Ehdr eh;
+    if (size < sizeof eh || nrt__model_check_elf(bytes, size, NULL, 0) != NRT_SUCCESS)
+        return 0;
+    memcpy(&eh, b, sizeof eh);
+    Elf64_Phdr dyn = {0};
+    for (unsigned i = 0; i < eh.e_phnum && dyn.p_type != PT_DYNAMIC; i++)
+        dyn = phdr_at(b, &eh, i);
+    if (dyn.p_type != PT_DYNAMIC) /* checked above; kept for the reader */
+        return 0;
+    uint64_t strtab = 0, strsz = 0, n_ent = dyn.p_filesz / sizeof(Elf64_Dyn);
+    for (int pass = 0; pass < 2; pass++) {
+        size_t found = 0;
+        uint64_t stroff = 0;
+        if (pass == 1 && (!strtab || !vaddr_to_off(b, size, &eh, strtab, strsz, &stroff)))
+            return 0;
+        for (uint64_t i = 0; i < n_ent; i++) {
+            Elf64_Dyn d;
+            memcpy(&d, b + dyn.p_offset + i * sizeof d, sizeof d);
+            if (d.d_tag == DT_NULL)
+                break;
+            if (pass == 0 && d.d_tag == DT_STRTAB)
+                strtab = d.d_un.d_ptr;
+            else if (pass == 0 && d.d_tag == DT_STRSZ)
+                strsz = d.d_un.d_val;
+            else if (pass == 1 && d.d_tag == DT_NEEDED && d.d_un.d_val < strsz && found < max) {
+                const char *name = (const char *)b + stroff + d.d_un.d_val;
+                if (memchr(name, 0, strsz - d.d_un.d_val)) /* terminated inside the table */
+                    names[found++] = name;
+            }
+        }
+        if (pass == 1)
+            return found;
+    }
+    return 0;
+}
+
+uint32_t nrt__model_elf_flags_at(const void *bytes, size_t size, uint64_t vaddr, uint64_t len)
+{
+    const unsigned char *b = bytes;
+    Elf64_Ehdr eh;
+    if (size < sizeof eh || nrt__model_check_elf(bytes, size, NULL, 0) != NRT_SUCCESS)
+        return 0;
+    memcpy(&eh, b, sizeof eh);
+    for (unsigned i = 0; i < eh.e_phnum; i++) {
+        Elf64_Phdr ph = phdr_at(b, &eh, i);
+        if (ph.p_type == PT_LOAD && vaddr >= ph.p_vaddr && range_in(vaddr - ph.p_vaddr, len, ph.p_memsz))
+            return ph.p_flags;
+    }
+    return 0;
+}
+
 static bool name_valid(const char *n)
 {
     return n && n[0] && strnlen(n, 256) < 256;

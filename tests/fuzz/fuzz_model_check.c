@@ -13,24 +13,9 @@
  * reason, and a descriptor that passes is re-checked against an
  * independent oracle of the rules in nrt/nrt_kernel.h.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* strnlen */
-#endif
-#include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "fuzz.h"
 
 #include "model/model.h"
-
-#define FUZZ_ASSERT(c)                                                                                  \
-    do {                                                                                                \
-        if (!(c)) {                                                                                     \
-            fprintf(stderr, "%s:%d: fuzz invariant failed: %s\n", __FILE__, __LINE__, #c);             \
-            abort();                                                                                    \
-        }                                                                                               \
-    } while (0)
 
 typedef struct {
     const uint8_t *p;
