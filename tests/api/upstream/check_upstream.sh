@@ -1,0 +1,15 @@
+#!/bin/sh
+# check_upstream.sh LIBNRT FILE.c - every function FILE.c re-declares from an
+# upstream header is a dynamic export of LIBNRT at NRT_2.0.0 or NRT_3.0.0.
+set -u
+lib=${1:?usage: check_upstream.sh LIBNRT FILE.c}
+file=${2:?}
+exports=$(nm -D --defined-only "$lib" | awk '$2 == "T" {print $3}')
+names=$(sed -n 's/^[^ (].*[ *]\(\(nrt\|nrta\|nec\)_[a-z0-9_]*\)(.*);$/\1/p' "$file" | sort -u)
+[ -n "$names" ] || { echo "no declarations found in $file"; exit 1; }
+fail=0
+for n in $names; do
+  echo "$exports" | grep -qE "^$n@@?NRT_(2|3)\.0\.0$" || { echo "$n is not exported at NRT_2.0.0 / NRT_3.0.0"; fail=1; }
+done
+[ $fail = 0 ] && echo "$(basename "$file"): $(echo "$names" | wc -l) functions exported"
+exit $fail
