@@ -83,13 +83,27 @@ typedef struct nrt_kernel_descriptor {
     NRT_STATUS (*execute)(const nrt_kernel_args_t *args);
 } nrt_kernel_descriptor_t;
 
-#define NRT_KERNEL_COUNT_(arr) ((uint32_t)(sizeof(arr) / sizeof((arr)[0])))
+/* Entries of a tensor table: the array's size over the entry's. A NULL
+ * table (a pointer, 8 bytes, smaller than one 56-byte entry) counts 0. */
+#define NRT_KERNEL_COUNT_(arr) ((uint32_t)(sizeof(arr) / sizeof(nrt_kernel_tensor_t)))
 
-/* Defines the exported descriptor. |ins| may be NULL for no inputs. */
+/* C++: a const object at namespace scope has internal linkage unless
+ * declared extern; the descriptor must be exported with C linkage. */
+#ifdef __cplusplus
+#define NRT_KERNEL_LINKAGE_ extern "C"
+#else
+#define NRT_KERNEL_LINKAGE_
+#endif
+
+/* Defines the exported descriptor from two arrays of nrt_kernel_tensor_t
+ * (|ins| may be NULL for a model without inputs; |outs| must be an array,
+ * not a pointer). Usable from C and C++. */
 #define NRT_KERNEL_DEFINE(model_name, ins, outs, init_fn, fini_fn, execute_fn)                          \
-    __attribute__((visibility("default"))) const nrt_kernel_descriptor_t nrt_kernel_descriptor = {      \
-        NRT_KERNEL_MAGIC, NRT_KERNEL_ABI_VERSION, (model_name), NRT_KERNEL_COUNT_(ins),                 \
-        NRT_KERNEL_COUNT_(outs), (ins), (outs), (init_fn), (fini_fn), (execute_fn)}
+    NRT_KERNEL_LINKAGE_ __attribute__((visibility("default"))) const nrt_kernel_descriptor_t            \
+        nrt_kernel_descriptor = {NRT_KERNEL_MAGIC,        NRT_KERNEL_ABI_VERSION,  (model_name),          \
+                                 NRT_KERNEL_COUNT_(ins),  NRT_KERNEL_COUNT_(outs), (ins),                 \
+                                 (outs),                  (init_fn),               (fini_fn),             \
+                                 (execute_fn)}
 
 /* Element size in bytes of |dtype|, 0 for an unknown dtype. */
 static inline size_t nrt_kernel_dtype_size(nrt_dtype_t dtype)

@@ -5,7 +5,9 @@
  * implementations on random inputs (vadd and small exactly, matmul and mlp
  * within a relative 1e-4 of the accumulated magnitude); per-load state and
  * collectives context reach the model; a failing execute stops
- * nrt_execute_repeat.
+ * nrt_execute_repeat. NRT_KERNEL_DEFINE declares a model without inputs
+ * (NULL table: 0 inputs, not 8) and a model written in C++ (the
+ * descriptor is exported; built when C++ is enabled).
  */
 #include "harness.h"
 #include "api_env.h"
@@ -500,6 +502,53 @@ static void test_acc(void)
     ASSERT_OK(nrt_unload(m0));
 }
 
+/* NRT_KERNEL_DEFINE with NULL inputs: 0 inputs, runs with an empty set. */
+static void test_noinput(void)
+{
+    nrt_model_t *m = load_module("noinput", 1);
+    nrt_tensor_info_array_t *info = NULL;
+    ASSERT_OK(nrt_get_model_tensor_info(m, &info));
+    ASSERT_EQ_U64(info->tensor_count, 1);
+    ASSERT_EQ_U64(info->tensor_array[0].usage, NRT_TENSOR_USAGE_OUTPUT);
+    ASSERT_OK(nrt_free_model_tensor_info(info));
+    nrt_tensor_set_t *in, *out;
+    ASSERT_OK(nrt_allocate_tensor_set(&in));
+    ASSERT_OK(nrt_allocate_tensor_set(&out));
+    nrt_tensor_t *seq = add_tensor(out, "seq", 1, 32);
+    ASSERT_OK(nrt_execute(m, in, out));
+    uint32_t got[8];
+    ASSERT_OK(nrt_tensor_read(seq, got, 0, sizeof got));
+    for (uint32_t i = 0; i < 8; i++)
+        ASSERT_EQ_U64(got[i], i == 0 ? 1 : i);
+    nrt_destroy_tensor_set(&in);
+    nrt_destroy_tensor_set(&out);
+    ASSERT_OK(nrt_unload(m));
+}
+
+/* A model written in C++: y = x * 3 + lnc. */
+static void test_cpp(void)
+{
+#ifdef NRT_TEST_CPP_MODEL
+    nrt_model_t *m = load_module("cpp", 1);
+    nrt_tensor_set_t *in, *out;
+    ASSERT_OK(nrt_allocate_tensor_set(&in));
+    ASSERT_OK(nrt_allocate_tensor_set(&out));
+    nrt_tensor_t *x = add_tensor(in, "x", 1, 16), *y = add_tensor(out, "y", 1, 16);
+    const float hx[4] = {1, 2, -3, 0.5f};
+    float hy[4];
+    ASSERT_OK(nrt_tensor_write(x, hx, 0, sizeof hx));
+    ASSERT_OK(nrt_execute(m, in, out));
+    ASSERT_OK(nrt_tensor_read(y, hy, 0, sizeof hy));
+    for (int i = 0; i < 4; i++)
+        ASSERT_TRUE(hy[i] == hx[i] * 3.0f + 1.0f);
+    nrt_destroy_tensor_set(&in);
+    nrt_destroy_tensor_set(&out);
+    ASSERT_OK(nrt_unload(m));
+#else
+    printf("no C++ compiler enabled: the C++ model is not built\n");
+#endif
+}
+
 /* Executions with bad sets, on a real model. */
 static void test_bad_sets(void)
 {
@@ -540,6 +589,8 @@ int main(void)
     test_matmul();
     test_mlp();
     test_acc();
+    test_noinput();
+    test_cpp();
     test_bad_sets();
     nrt_close();
     printf("models ok\n");
