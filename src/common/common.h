@@ -43,7 +43,15 @@ enum {
     NRT__LOG_TRACE = 5
 };
 
-extern int nrt__log_level;
+/* Read by every log call on any thread, rewritten by nrt_init and the
+ * count queries while no runtime is running (a worker stuck in a kernel
+ * past nrt_close may still log): atomic, relaxed. */
+extern _Atomic int nrt__log_level;
+
+static inline int nrt__log_get(void)
+{
+    return atomic_load_explicit(&nrt__log_level, memory_order_relaxed);
+}
 
 /* Reads NEURON_RT_LOG_LEVEL (called at init and by the count queries). */
 void nrt__log_configure(void);
@@ -51,7 +59,7 @@ void nrt__log_write(int level, const char *func, const char *fmt, ...) __attribu
 
 #define NRT__LOG(level, ...)                                                   \
     do {                                                                       \
-        if (NRT__UNLIKELY((level) <= nrt__log_level))                          \
+        if (NRT__UNLIKELY((level) <= nrt__log_get()))                          \
             nrt__log_write((level), __func__, __VA_ARGS__);                    \
     } while (0)
 #define LOG_ERROR(...) NRT__LOG(NRT__LOG_ERROR, __VA_ARGS__)

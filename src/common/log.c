@@ -15,7 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-int nrt__log_level = NRT__LOG_ERROR;
+_Atomic int nrt__log_level = NRT__LOG_ERROR;
 
 static const char *const level_names[] = {"OFF", "ERROR", "WARN", "INFO", "DEBUG", "TRACE"};
 
@@ -33,7 +33,7 @@ void nrt__log_configure(void)
             level = NRT__LOG_ERROR;
         }
     }
-    nrt__log_level = level;
+    atomic_store_explicit(&nrt__log_level, level, memory_order_relaxed);
 }
 
 void nrt__log_write(int level, const char *func, const char *fmt, ...)

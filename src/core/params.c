@@ -128,12 +128,11 @@ static void format_value(nrt__param_id_t id, char *buf, size_t cap)
     case NRT__P_NEURON_RT_EXEC_TIMEOUT: u = cfg->exec_timeout_s; break;
     case NRT__P_OPENNRT_EXEC_TIMEOUT_MS: u = cfg->exec_timeout_ms; break;
     case NRT__P_OPENNRT_NAN_CHECK: u = cfg->nan_check; break;
-    case NRT__P_NEURON_RT_LOG_LEVEL:
-        nrt__strlcpy(buf, nrt__log_level >= NRT__LOG_OFF && nrt__log_level <= NRT__LOG_TRACE
-                              ? level_names[nrt__log_level]
-                              : "?",
-                     cap);
+    case NRT__P_NEURON_RT_LOG_LEVEL: {
+        int lv = nrt__log_get();
+        nrt__strlcpy(buf, lv >= NRT__LOG_OFF && lv <= NRT__LOG_TRACE ? level_names[lv] : "?", cap);
         return;
+    }
     case NRT__P_OPENNRT_TRACE: nrt__strlcpy(buf, nrt__rt.trace_path, cap); return;
     case NRT__P_OPENNRT_FAULT: nrt__strlcpy(buf, snap.fault, cap); return;
     case NRT__P_OPENNRT_SCALE_PASSES: return; /* read by the model, not by us */

@@ -164,7 +164,7 @@ static NRT_STATUS read_config(nrtx_config_t *cfg, uint32_t *phys)
     cfg->exec_timeout_ms = p.u[NRT__P_OPENNRT_EXEC_TIMEOUT_MS] ? p.u[NRT__P_OPENNRT_EXEC_TIMEOUT_MS]
                                                                : p.u[NRT__P_NEURON_RT_EXEC_TIMEOUT] * 1000;
     nrt__rt.exec_timeout_ns = cfg->exec_timeout_ms * 1000000ull;
-    cfg->log_level = nrt__log_level;
+    cfg->log_level = nrt__log_get();
     nrt__strlcpy(nrt__rt.trace_path, p.s[NRT__P_OPENNRT_TRACE], sizeof nrt__rt.trace_path);
     nrt__params_snapshot(total);
     return ok ? NRT_SUCCESS : NRT_INVALID;
@@ -464,7 +464,7 @@ NRT_API NRT_STATUS nrtx_get_config(nrtx_config_t *config)
     CHECK_RUNNING();
     CHECK_NOT_NULL(config);
     *config = nrt__rt.cfg;
-    config->log_level = nrt__log_level;
+    config->log_level = nrt__log_get();
     return NRT_SUCCESS;
 }
 
