@@ -3,7 +3,8 @@
  * reported: once a request reports complete (with NRT_TIMEOUT or not), the
  * runtime never touches the caller's buffer again. A read must not write
  * into the destination after completion; the source of a write may be
- * freed (unmapped) right after completion without a crash.
+ * freed (unmapped) right after completion without a crash; a copy into a
+ * caller's buffer attached to a tensor stops writing it at completion.
  *
  * The timeout is 1 ms and the copies are 256 MiB, so they normally time
  * out; the checked property holds whatever the timing (a copy that
@@ -67,6 +68,32 @@ int main(void)
     munmap(src, BIG); /* a copy still reading it would crash here */
     usleep(100000);
     printf("write: %s, source unmapped after completion\n", nrt_get_status_as_str(wst));
+
+    /* Copy into a caller's buffer attached to a tensor (TENSOR_OP): the
+     * same rule; the unit degraded by the write's timeout is TENSOR_WRITE,
+     * TENSOR_OP still runs. */
+    unsigned char *att = mmap(NULL, BIG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    ASSERT_TRUE(att != MAP_FAILED);
+    nrt_tensor_t *a;
+    ASSERT_OK(nrt_tensor_allocate_empty("attached", &a));
+    ASSERT_OK(nrt_tensor_attach_buffer(a, att, BIG));
+    nrta_seq_t cs;
+    ASSERT_OK(nrta_tensor_copy(t, 0, a, 0, BIG, 0, et, &cs));
+    t_wait(cs);
+    NRT_STATUS cst = status_of(et, cs);
+    ASSERT_TRUE(cst == NRT_SUCCESS || cst == NRT_TIMEOUT);
+    touched = 0;
+    for (size_t i = 0; i < BIG; i += 4096)
+        touched += att[i] != 0;
+    usleep(100000);
+    later = 0;
+    for (size_t i = 0; i < BIG; i += 4096)
+        later += att[i] != 0;
+    printf("copy to an attached buffer: %s, %zu of %u pages written at completion, %zu after\n",
+           nrt_get_status_as_str(cst), touched, BIG / 4096, later);
+    ASSERT_EQ_U64(later, touched);
+    nrt_tensor_free(&a);
+    munmap(att, BIG);
 
     nrt_tensor_free(&t);
     nrta_error_tracker_destroy(et);
