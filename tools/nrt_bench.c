@@ -52,7 +52,7 @@
 
 #define MAX_CORES 256
 #define MAX_INPUT_FILES 64
-#define TRACE_TID_STRIDE 32 /* trace tid = unit * 32 + queue (see docs/TOOLS.md) */
+#define TRACE_TID_STRIDE 32 /* trace tid = unit * 32 + queue + 1, pid = core + 1 (see docs/TOOLS.md) */
 
 enum { MODE_SYNC = 0, MODE_ASYNC, MODE_COMPUTE, MODE_NUM };
 static const char *const mode_names[MODE_NUM] = {"sync", "async", "compute"};
@@ -1490,8 +1490,11 @@ static void report_json(bench_t *b, const summary_t *sum, const verdict_t *v)
                     uint64_t n = b->pipes[i].trace_sub1[xu][q] - b->pipes[i].trace_sub0[xu][q];
                     if (!n)
                         continue;
-                    fprintf(f, "%s{\"core\":%u,\"unit\":\"%s\",\"queue\":%u,\"tid\":%u,\"requests\":%" PRIu64 "}",
-                            fq ? "" : ",", b->pipes[i].lnc, unit_names[xu], q, xu * TRACE_TID_STRIDE + q, n);
+                    fprintf(f,
+                            "%s{\"core\":%u,\"unit\":\"%s\",\"queue\":%u,\"pid\":%u,\"tid\":%u,\"requests\":%" PRIu64
+                            "}",
+                            fq ? "" : ",", b->pipes[i].lnc, unit_names[xu], q, b->pipes[i].lnc + 1,
+                            xu * TRACE_TID_STRIDE + q + 1, n);
                     fq = false;
                 }
         fprintf(f, "]}");

@@ -13,7 +13,12 @@
  *
  * Requests much shorter than a pixel would make huge files for long runs,
  * so back-to-back requests of one kind whose rectangles would touch are
- * drawn as one; zoom with --from/--to to see individual requests.
+ * drawn as one; zoom with --from/--to to see individual requests. Failed
+ * requests are never merged: each is a red-outlined mark at least
+ * FAIL_MIN_W pixels wide, counted in the header and the legend.
+ *
+ * The output is SVG only: an OUT name with another extension (.png, ...)
+ * is refused (exit 2) rather than given SVG bytes under a raster name.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "json.h"
 
@@ -34,6 +40,7 @@
 #define TOP 64.0       /* title + axis */
 #define LEGEND_H 44.0
 #define TITLES_MAX 20000 /* tooltips per request up to this many rectangles */
+#define FAIL_MIN_W 5.0   /* pixels: a failed request is always visible */
 
 typedef struct {
     int64_t pid, tid;
@@ -90,7 +97,8 @@ static void usage(FILE *f)
             "usage: nrt-trace-plot [options] TRACE.json OUT.svg\n"
             "\n"
             "Renders an OpenNRT timeline trace (OPENNRT_TRACE=FILE, nrtx_trace_write, nrt-bench --trace)\n"
-            "as an SVG: one lane per core/unit/queue, one rectangle per request coloured by kind.\n"
+            "as an SVG: one lane per core/unit/queue, one rectangle per request coloured by kind;\n"
+            "failed requests are outlined in red and counted. SVG only (convert it for a PNG).\n"
             "\n"
             "  --from US     start of the window, in microseconds from the trace start\n"
             "  --to US       end of the window (default: the end of the last request)\n"
@@ -163,6 +171,15 @@ static void fmt_tick(double us, double t1, double step, char *buf, size_t cap)
     snprintf(buf, cap, "%.*f %s", dec, us / div, unit);
 }
 
+/* OUT must be SVG: no extension, or .svg. */
+static bool svg_name(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    const char *dot = strrchr(base, '.');
+    return !dot || dot == base || strcasecmp(dot, ".svg") == 0;
+}
+
 static bool parse_double(const char *s, double *out)
 {
     char *end;
@@ -172,6 +189,65 @@ static bool parse_double(const char *s, double *out)
         return false;
     *out = v;
     return true;
+}
+
+typedef struct {
+    FILE *f;
+    double t0, t1, scale, y; /* window, pixels per us, top of the lane */
+    bool titles;             /* a tooltip per rectangle */
+} plot_t;
+
+/* Draws the requests of one lane (|n| from |ev|, sorted by start) whose
+ * failed flag is |failed|: touching rectangles of one kind merge unless
+ * they failed; every request is at least a pixel wide, a failed one
+ * FAIL_MIN_W. Returns the rectangles written. */
+static size_t draw_requests(const plot_t *p, const event_t *ev, size_t n, bool failed)
+{
+    size_t rects = 0, merged = 0;
+    double cur_x0 = 0, cur_x1 = -1;
+    const event_t *cur = NULL;
+    for (size_t i = 0; i <= n; i++) {
+        const event_t *e = i < n ? &ev[i] : NULL;
+        if (e && e->failed != failed)
+            continue;
+        double x0 = 0, x1 = 0;
+        if (e) {
+            double s = e->ts < p->t0 ? p->t0 : e->ts, end = e->ts + e->dur > p->t1 ? p->t1 : e->ts + e->dur;
+            x0 = LABEL_W + (s - p->t0) * p->scale;
+            x1 = LABEL_W + (end - p->t0) * p->scale;
+            double min_w = failed ? FAIL_MIN_W : 1.0;
+            if (x1 - x0 < min_w) { /* keep every request visible, every failure obvious */
+                x0 = failed ? (x0 + x1 - min_w) / 2 : x0;
+                x1 = x0 + min_w;
+            }
+            /* Touching a rectangle of the same kind: extend it. */
+            if (!failed && cur && cur->kind == e->kind && x0 <= cur_x1 + 0.25) {
+                if (x1 > cur_x1)
+                    cur_x1 = x1;
+                merged++;
+                continue;
+            }
+        }
+        if (cur) {
+            fprintf(p->f, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%s\"%s>", cur_x0,
+                    p->y + 1, cur_x1 - cur_x0, LANE_H - 2, kinds[cur->kind].color,
+                    failed ? " stroke=\"#d00000\" stroke-width=\"2\"" : "");
+            if (p->titles) {
+                fprintf(p->f, "<title>");
+                xml_text(p->f, cur->name);
+                if (merged)
+                    fprintf(p->f, " (+%zu more)", merged);
+                fprintf(p->f, ": %.3f us at %.3f us</title>", cur->dur, cur->ts);
+            }
+            fprintf(p->f, "</rect>\n");
+            rects++;
+        }
+        cur = e;
+        cur_x0 = x0;
+        cur_x1 = x1;
+        merged = 0;
+    }
+    return rects;
 }
 
 int main(int argc, char **argv)
@@ -220,6 +296,13 @@ int main(int argc, char **argv)
     }
     if (!in_path || !out_path) {
         fprintf(stderr, "nrt-trace-plot: usage: nrt-trace-plot [options] TRACE.json OUT.svg (try --help)\n");
+        return 2;
+    }
+    if (!svg_name(out_path)) {
+        fprintf(stderr,
+                "nrt-trace-plot: '%s': the output is SVG only; name it .svg (for a PNG, convert the SVG, e.g. "
+                "rsvg-convert -o out.png out.svg from Debian's librsvg2-bin)\n",
+                out_path);
         return 2;
     }
     if (!isnan(from) && !isnan(to) && to <= from) {
@@ -319,7 +402,7 @@ int main(int argc, char **argv)
 
     /* Keep the requests in the window; make a lane for each (pid, tid) that
      * has one (unnamed lanes too). */
-    size_t keep = 0;
+    size_t keep = 0, nfailed = 0;
     for (size_t i = 0; i < nev; i++)
         if (ev[i].ts + ev[i].dur >= t0 && ev[i].ts <= t1)
             ev[keep++] = ev[i];
@@ -339,6 +422,7 @@ int main(int argc, char **argv)
             lanes[l].first = i;
         lanes[l].count++;
         kinds[ev[i].kind].count++;
+        nfailed += ev[i].failed;
     }
     /* Drop lanes without requests in the window. */
     size_t nl = 0;
@@ -371,8 +455,10 @@ int main(int argc, char **argv)
     xml_text(f, title ? title : in_path);
     fprintf(f, "</text>\n");
     char a[64];
-    fprintf(f, "<text x=\"%.1f\" y=\"22\" text-anchor=\"end\" fill=\"#555\">%zu requests, %.3f .. %.3f ms</text>\n",
-            width - RIGHT_PAD, nev, t0 / 1e3, t1 / 1e3);
+    fprintf(f,
+            "<text x=\"%.1f\" y=\"22\" text-anchor=\"end\" fill=\"#555\">%zu requests (%zu failed), %.3f .. %.3f "
+            "ms</text>\n",
+            width - RIGHT_PAD, nev, nfailed, t0 / 1e3, t1 / 1e3);
 
     /* Time axis and grid. */
     double step = nice_step(t1 - t0, 10);
@@ -424,52 +510,11 @@ int main(int argc, char **argv)
         }
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" fill=\"#666\">%.0f%%</text>\n", LABEL_W - 8,
                 y + 13, 100 * busy / (t1 - t0));
-        bool titles = nev <= TITLES_MAX;
-        double cur_x0 = 0, cur_x1 = -1;
-        int cur_kind = -1;
-        bool cur_failed = false;
-        const event_t *cur_ev = NULL;
-        size_t merged = 0;
-        for (size_t i = lanes[l].first; i <= lanes[l].first + lanes[l].count; i++) {
-            const event_t *e = i < lanes[l].first + lanes[l].count ? &ev[i] : NULL;
-            double x0 = 0, x1 = 0;
-            if (e) {
-                double s = e->ts < t0 ? t0 : e->ts, end = e->ts + e->dur > t1 ? t1 : e->ts + e->dur;
-                x0 = LABEL_W + (s - t0) * scale;
-                x1 = LABEL_W + (end - t0) * scale;
-                if (x1 - x0 < 1.0) /* keep every request visible */
-                    x1 = x0 + 1.0;
-                /* Touching a rectangle of the same kind: extend it. */
-                if (cur_kind == e->kind && !e->failed && !cur_failed && x0 <= cur_x1 + 0.25) {
-                    if (x1 > cur_x1)
-                        cur_x1 = x1;
-                    merged++;
-                    continue;
-                }
-            }
-            if (cur_kind >= 0) {
-                fprintf(f, "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%s\"%s>", cur_x0, y + 1,
-                        cur_x1 - cur_x0, LANE_H - 2, kinds[cur_kind].color,
-                        cur_failed ? " stroke=\"#d00000\" stroke-width=\"2\"" : "");
-                if (titles) {
-                    fprintf(f, "<title>");
-                    xml_text(f, cur_ev->name);
-                    if (merged)
-                        fprintf(f, " (+%zu more)", merged);
-                    fprintf(f, ": %.3f us at %.3f us</title>", cur_ev->dur, cur_ev->ts);
-                }
-                fprintf(f, "</rect>\n");
-                rects++;
-            }
-            if (!e)
-                break;
-            cur_x0 = x0;
-            cur_x1 = x1;
-            cur_kind = e->kind;
-            cur_failed = e->failed;
-            cur_ev = e;
-            merged = 0;
-        }
+        /* The requests that succeeded, then the failed ones on top, so that
+         * no rectangle hides a failure. */
+        plot_t p = {f, t0, t1, scale, y, nev <= TITLES_MAX};
+        rects += draw_requests(&p, &ev[lanes[l].first], lanes[l].count, false);
+        rects += draw_requests(&p, &ev[lanes[l].first], lanes[l].count, true);
         y += LANE_H + LANE_GAP;
     }
     if (!nev)
@@ -492,8 +537,8 @@ int main(int argc, char **argv)
     }
     fprintf(f,
             "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"12\" fill=\"#ffffff\" stroke=\"#d00000\" "
-            "stroke-width=\"2\"/><text x=\"%.1f\" y=\"%.1f\">failed</text>\n",
-            lx, ly, lx + 19, ly + 10);
+            "stroke-width=\"2\"/><text x=\"%.1f\" y=\"%.1f\">failed (%zu)</text>\n",
+            lx, ly, lx + 19, ly + 10, nfailed);
     fprintf(f, "</svg>\n");
     bool bad = ferror(f) != 0;
     if (fclose(f) != 0 || bad) {

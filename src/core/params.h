@@ -70,7 +70,7 @@
     X(NEURON_RT_LOG_LEVEL, LOG_LEVEL, 0, 5, "ERROR", LOG,                                                              \
       "log lines written to stderr, from `OFF` (none) through `ERROR`, `WARN`, `INFO`, `DEBUG` to `TRACE` (all)")      \
     X(OPENNRT_TRACE, STRING, 0, 0, "unset", CONFIG,                                                                    \
-      "record a timeline of every request and write it to this file (Chrome trace JSON) at `nrt_close`")               \
+      "record a timeline of every request and write it to this file (Chrome trace JSON) at `nrt_close` or exit")       \
     X(OPENNRT_FAULT, STRING, 0, 0, "unset", FAULT,                                                                     \
       "fault-injection rules, e.g. `xu=compute,seq=5,status=1004;xu=write,prob=0.01,seed=7` (docs/CONFIG.md)")         \
     X(NEURON_RT_ASYNC_SENDRECV_BOOTSTRAP_PORT, INT, 1, 65535, "45645", SENDRECV,                                     \

@@ -92,7 +92,7 @@ void nrt__sr_trace_emit(FILE *f, uint64_t t0, bool *first)
             fprintf(f,
                     "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%u,\"tid\":%u,\"args\":{\"name\":\"%s comm %u "
                     "(%s)\"}}",
-                    r->vnc, tid, r->is_send ? "send" : "recv", r->comm_id, r->peer);
+                    nrt__trace_pid(r->vnc), tid, r->is_send ? "send" : "recv", r->comm_id, r->peer);
         }
         fputs(*first ? "\n" : ",\n", f);
         *first = false;
@@ -100,7 +100,8 @@ void nrt__sr_trace_emit(FILE *f, uint64_t t0, bool *first)
                 "{\"name\":\"%s %" PRIu64 "B #%" PRIu64 "\",\"cat\":\"sendrecv\",\"ph\":\"X\",\"pid\":%u,\"tid\":%u,"
                 "\"ts\":%.3f,\"dur\":%.3f,\"args\":{\"peer\":\"%s\",\"lnc\":%d,\"bytes\":%" PRIu64
                 ",\"posted\":%" PRIu64 ",\"status\":\"%s\"}}",
-                r->is_send ? "send" : "recv", r->len, r->seq, r->vnc, tid, (double)(r->start_ns - t0) / 1e3,
+                r->is_send ? "send" : "recv", r->len, r->seq, nrt__trace_pid(r->vnc), tid,
+                (double)(r->start_ns - t0) / 1e3,
                 (double)(r->end_ns - r->start_ns) / 1e3, r->peer, r->lnc, r->bytes, r->len,
                 nrt_get_status_as_str(r->status));
     }

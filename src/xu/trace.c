@@ -4,7 +4,14 @@
  * buffer, so recording takes no lock; nrtx_trace_write / nrt_close turn
  * the records into Chrome trace-event JSON (one process per core, one
  * thread per unit queue, one complete event per request) that Perfetto
- * and chrome://tracing open.
+ * and chrome://tracing open. Process ids are core + 1 and thread ids
+ * unit * 32 + queue + 1 (Perfetto treats pid 0 and tid 0 as special).
+ *
+ * The OPENNRT_TRACE file is written at nrt_close, and also at exit when
+ * the program ends without nrt_close (a failing run that exits early):
+ * then whatever was recorded until that moment, workers possibly still
+ * running (each record is published by its count, so a reader sees whole
+ * records only).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -94,6 +101,11 @@ static void sep(FILE *f, bool *first)
     *first = false;
 }
 
+static uint32_t queue_tid(uint32_t xu, uint32_t index)
+{
+    return xu * NRT__MAX_QUEUES + index + 1;
+}
+
 static void emit_event(emit_ctx_t *c, const nrt__queue_t *q, const nrt__trace_rec_t *r)
 {
     FILE *f = c->f;
@@ -104,8 +116,8 @@ static void emit_event(emit_ctx_t *c, const nrt__queue_t *q, const nrt__trace_re
             "{\"name\":\"%s %" PRIu64 "B #%" PRIu64 "\",\"cat\":\"%s\",\"ph\":\"X\",\"pid\":%u,\"tid\":%u,"
             "\"ts\":%.3f,\"dur\":%.3f,\"args\":{\"seq\":\"0x%016" PRIx64 "\",\"seq_num\":%" PRIu64
             ",\"size\":%" PRIu64 ",\"queued_us\":%.3f,\"status\":\"%s\"}}",
-            r->name, r->size, r->seq_num, r->name, q->lnc,
-            q->xu * NRT__MAX_QUEUES + q->index, (double)(r->start_ns - t0) / 1e3,
+            r->name, r->size, r->seq_num, r->name, nrt__trace_pid(q->lnc),
+            queue_tid(q->xu, q->index), (double)(r->start_ns - t0) / 1e3,
             (double)(r->end_ns - r->start_ns) / 1e3, seq, r->seq_num, r->size,
             (double)(r->start_ns - r->enq_ns) / 1e3, nrt_get_status_as_str((NRT_STATUS)r->status));
 }
@@ -133,18 +145,22 @@ NRT_STATUS nrt__trace_write_file(const char *path)
                 if (!atomic_load_explicit(&q->trace_count, memory_order_acquire))
                     continue;
                 used = true;
-                uint32_t tid = xu * NRT__MAX_QUEUES + i;
+                uint32_t tid = queue_tid(xu, i);
                 sep(f, &first);
                 fprintf(f, "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%u,\"tid\":%u,\"args\":{\"name\":\"%s q%u\"}}",
-                        c, tid, unit_names[xu], i);
+                        nrt__trace_pid(c), tid, unit_names[xu], i);
                 sep(f, &first);
                 fprintf(f, "{\"name\":\"thread_sort_index\",\"ph\":\"M\",\"pid\":%u,\"tid\":%u,\"args\":{\"sort_index\":%u}}",
-                        c, tid, tid);
+                        nrt__trace_pid(c), tid, tid);
             }
         }
         if (used) {
             sep(f, &first);
-            fprintf(f, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%u,\"args\":{\"name\":\"lnc %u\"}}", c, c);
+            fprintf(f, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%u,\"args\":{\"name\":\"lnc %u\"}}",
+                    nrt__trace_pid(c), c);
+            sep(f, &first);
+            fprintf(f, "{\"name\":\"process_sort_index\",\"ph\":\"M\",\"pid\":%u,\"args\":{\"sort_index\":%u}}",
+                    nrt__trace_pid(c), nrt__trace_pid(c));
         }
     }
     ctx.first = first;
@@ -156,6 +172,21 @@ NRT_STATUS nrt__trace_write_file(const char *path)
         return NRT_FAILURE;
     }
     return NRT_SUCCESS;
+}
+
+/* At exit (also dlclose of the library): a program that ends without
+ * nrt_close still gets its OPENNRT_TRACE file. The runtime lock keeps
+ * nrt_close from starting meanwhile; when it is already closing, it
+ * writes the file itself. */
+__attribute__((destructor)) static void trace_flush_at_exit(void)
+{
+    if (atomic_load_explicit(&nrt__rt.state, memory_order_acquire) != NRT__RT_RUNNING)
+        return;
+    nrt__mutex_lock(&nrt__rt.lock);
+    if (atomic_load_explicit(&nrt__rt.state, memory_order_acquire) == NRT__RT_RUNNING && nrt__rt.trace_path[0] &&
+        nrt__trace_write_file(nrt__rt.trace_path) == NRT_SUCCESS)
+        LOG_INFO("trace written to %s at exit (nrt_close was not called)", nrt__rt.trace_path);
+    nrt__mutex_unlock(&nrt__rt.lock);
 }
 
 NRT_API NRT_STATUS nrtx_trace_start(void)

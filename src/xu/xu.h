@@ -294,6 +294,11 @@ void nrt__trace_record(nrt__queue_t *q, const nrt__op_t *op, uint64_t num, uint6
                        NRT_STATUS st);
 void nrt__trace_free(nrt__queue_t *q);
 NRT_STATUS nrt__trace_write_file(const char *path);
+/* The trace's process id of core |lnc| (Perfetto treats pid 0 specially). */
+static inline uint32_t nrt__trace_pid(uint32_t lnc)
+{
+    return lnc + 1;
+}
 /* Send/recv transfers (src/sendrecv/sr_trace.c). */
 void nrt__sr_trace_min(uint64_t *t0);
 void nrt__sr_trace_emit(FILE *f, uint64_t t0, bool *first);

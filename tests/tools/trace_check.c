@@ -6,7 +6,7 @@
  *
  * BENCH.json is nrt-bench --json --trace output; its trace.queues lists,
  * per (core, tid), how many requests the queue accepted while tracing.
- * The trace must have exactly one track (pid = core, tid) per such queue,
+ * The trace must have exactly one track (pid = core + 1, tid >= 1) per such queue,
  * named by one thread_name record, holding one complete ("X") slice per
  * request: as many as scheduled, each sequence number once, consecutive,
  * in execution order, and never overlapping on the same queue (a queue
@@ -99,6 +99,9 @@ int main(int argc, char **argv)
             FAIL("event %zu: name '%s', expected '%s'", i, name, want);
         if (s->seq == 0)
             FAIL("event %zu (%s): no args.seq_num", i, name);
+        if (s->pid < 1 || s->tid < 1)
+            FAIL("event %zu (%s): pid %" PRId64 " tid %" PRId64 " (Perfetto treats 0 specially: ids start at 1)", i,
+                 name, s->pid, s->tid);
     }
     qsort(sl, ns, sizeof *sl, cmp_slice);
 
@@ -107,7 +110,10 @@ int main(int argc, char **argv)
     size_t matched = 0;
     for (size_t q = 0; q < json_len(queues); q++) {
         const json_value_t *qv = json_at(queues, q);
-        int64_t pid = (int64_t)json_num(json_get(qv, "core"), -1), tid = (int64_t)json_num(json_get(qv, "tid"), -1);
+        int64_t pid = (int64_t)json_num(json_get(qv, "pid"), -1), tid = (int64_t)json_num(json_get(qv, "tid"), -1);
+        /* Perfetto treats pid 0 and tid 0 specially: tracks start at 1. */
+        if (pid != (int64_t)json_num(json_get(qv, "core"), -1) + 1 || tid < 1)
+            FAIL("queue %zu: pid %" PRId64 " / tid %" PRId64 ", expected pid = core + 1 and tid >= 1", q, pid, tid);
         uint64_t want = (uint64_t)json_num(json_get(qv, "requests"), 0);
         size_t first = 0;
         while (first < ns && !(sl[first].pid == pid && sl[first].tid == tid))
