@@ -654,3 +654,32 @@ const char *json_type_name(json_type_t t)
     static const char *const names[] = {"null", "bool", "number", "string", "array", "object"};
     return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "?";
 }
+
+void json_write_error(FILE *f, const char *tool, const char *message)
+{
+    size_t n = strlen(message);
+    while (n && message[n - 1] == '\n')
+        n--;
+    char *m = malloc(n + 1);
+    fprintf(f, "{\"tool\":");
+    json_write_string(f, tool);
+    fprintf(f, ",\"ok\":false,\"error\":");
+    if (m) {
+        memcpy(m, message, n);
+        m[n] = '\0';
+        json_write_string(f, m);
+        free(m);
+    } else {
+        json_write_string(f, message);
+    }
+    fprintf(f, "}\n");
+    fflush(f);
+}
+
+bool json_flag_given(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--json") == 0)
+            return true;
+    return false;
+}

@@ -67,6 +67,14 @@ void *json_read_all(const char *path, size_t *size, char *err, size_t errcap);
 /* Writes |s| as a quoted, escaped JSON string. */
 void json_write_string(FILE *f, const char *s);
 
+/* What a tool's JSON output holds when it fails before it has results:
+ * {"tool":TOOL,"ok":false,"error":MESSAGE} and a newline, MESSAGE without
+ * its trailing newline. */
+void json_write_error(FILE *f, const char *tool, const char *message);
+/* Whether "--json" is among the arguments: so that errors met before the
+ * options are parsed are reported as JSON too. */
+bool json_flag_given(int argc, char **argv);
+
 void json_doc_free(json_doc_t *doc);
 
 /* The root value (borrowed). */

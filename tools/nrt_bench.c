@@ -22,10 +22,19 @@
  * benchmark thread does not take CPU from the unit workers it measures.
  *
  * Outputs are verified bit for bit: the reference output of every input
- * data set is computed once through the sync path, and the sync, async and
- * compute runs must reproduce it (warmup iterations always, the timed ones
- * at the end or with --verify-all). Any request error, schedule failure or
- * mismatch makes nrt-bench exit 1.
+ * data set is computed once per core through the sync path (a model may
+ * compute something else on each core), and the sync, async and compute
+ * runs on that core must reproduce it (warmup iterations always, the timed
+ * ones at the end or with --verify-all); --no-verify skips it for models
+ * that are not deterministic. Any request error, schedule failure or
+ * mismatch makes nrt-bench exit 1, and the summary says which.
+ *
+ * The figures are only as good as the machine is quiet: the CPU time other
+ * processes used during the timed runs (/proc/stat minus this process's
+ * own, as bench/bench_async does) is reported, with a warning above 5%.
+ *
+ * With --json, every failure, from a bad option on, prints one error
+ * object on stdout ({"tool":"nrt-bench","ok":false,"error":...}).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -41,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -71,7 +81,7 @@ typedef struct {
     unsigned inflight;
     uint32_t cores[MAX_CORES];
     unsigned ncores;
-    bool json, progress, verify_all;
+    bool json, progress, verify_all, no_verify;
     const char *trace_path;
     bool modes[MODE_NUM];
     struct {
@@ -134,6 +144,7 @@ typedef struct {
     int mode; /* the one running */
     bool failed;
     char err[512];
+    void ***ref; /* [ndata][nout] reference outputs of this core */
     uint64_t trace_sub0[NRTA_XU_TYPE_NUM][TRACE_TID_STRIDE], trace_sub1[NRTA_XU_TYPE_NUM][TRACE_TID_STRIDE];
     pthread_t thread;
 } pipe_t;
@@ -145,13 +156,39 @@ struct bench {
     unsigned nin, nout;
     unsigned ndata;   /* input data sets */
     void ***host_in;  /* [ndata][nin] */
-    void ***ref;      /* [ndata][nout] reference outputs */
     pipe_t *pipes;
     pthread_barrier_t barrier;
     _Atomic uint64_t progress_done;
     long ncpu;
     bool tty, show_progress;
+    double foreign_pct, steal_pct; /* of the machine, during the timed runs */
 };
+
+/* --json: errors become one JSON object on stdout, until a report (or an
+ * error object) has been printed. */
+static bool json_errors, json_printed;
+
+static void report_error(const char *fmt, va_list ap)
+{
+    char m[1024];
+    vsnprintf(m, sizeof m, fmt, ap);
+    fprintf(stderr, "nrt-bench: %s%s", m, m[0] && m[strlen(m) - 1] == '\n' ? "" : "\n");
+    if (json_errors && !json_printed) {
+        json_write_error(stdout, "nrt-bench", m);
+        json_printed = true;
+    }
+}
+
+/* A usage error: the message, exit status 2. */
+static int arg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int arg_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    report_error(fmt, ap);
+    va_end(ap);
+    return 2;
+}
 
 static uint64_t now_ns(void)
 {
@@ -195,7 +232,9 @@ static void usage(FILE *f)
             "nrt_execute -> nrt_tensor_read), async (explicit async API, --inflight iterations in\n"
             "flight on rotating buffer sets) and compute (nrta_execute_schedule only). Reports\n"
             "iterations/s, latency percentiles, unit busy fractions, the async/sync speedup and the\n"
-            "efficiency against the ideal pipelined bound; verifies every mode's outputs bit for bit.\n"
+            "efficiency against the ideal pipelined bound; verifies every mode's outputs bit for bit\n"
+            "against references made once per core. Figures need a quiet machine: the report says\n"
+            "how much CPU other processes took during the run.\n"
             "A MODEL.so named without a '/' that is not in the current directory is taken from\n"
             "the installed example models (<prefix>/lib/opennrt/models), e.g. nrt-bench mlp.so.\n"
             "\n"
@@ -211,6 +250,7 @@ static void usage(FILE *f)
             "      --trace FILE     record a timeline of the modes run, warmups included (Chrome\n"
             "                       trace JSON: open in Perfetto or render with nrt-trace-plot)\n"
             "      --verify-all     compare every timed iteration's outputs, not only the last\n"
+            "      --no-verify      compare no outputs (models whose outputs are not deterministic)\n"
             "      --spin-us N      poll completions for N us before blocking on fds (default 20)\n"
             "      --json           one JSON object on stdout instead of the report\n"
             "      --progress       progress line on stderr even when it is not a terminal\n"
@@ -283,8 +323,7 @@ static int parse_args(int argc, char **argv, opts_t *o)
 #define NEED_VALUE()                                                                                   \
     do {                                                                                               \
         if (!v) {                                                                                      \
-            fprintf(stderr, "nrt-bench: option %s needs a value (try --help)\n", a);                   \
-            return 2;                                                                                  \
+            return arg_error("option %s needs a value (try --help)", a);                     \
         }                                                                                              \
         i++;                                                                                           \
     } while (0)
@@ -294,8 +333,7 @@ static int parse_args(int argc, char **argv, opts_t *o)
         } else if (!strcmp(a, "-n") || !strcmp(a, "--iterations")) {
             NEED_VALUE();
             if (!parse_u64(v, &n) || n == 0) {
-                fprintf(stderr, "nrt-bench: --iterations needs a positive integer, not '%s'\n", v);
-                return 2;
+                return arg_error("--iterations needs a positive integer, not '%s'", v);
             }
             o->iterations = n;
             iters_set = true;
@@ -304,33 +342,26 @@ static int parse_args(int argc, char **argv, opts_t *o)
             char *end;
             double d = strtod(v, &end);
             if (*end || !(d > 0) || d > 86400) {
-                fprintf(stderr, "nrt-bench: --duration needs seconds > 0, not '%s'\n", v);
-                return 2;
+                return arg_error("--duration needs seconds > 0, not '%s'", v);
             }
             o->duration_s = d;
         } else if (!strcmp(a, "-w") || !strcmp(a, "--warmup")) {
             NEED_VALUE();
             if (!parse_u64(v, &n)) {
-                fprintf(stderr, "nrt-bench: --warmup needs an integer >= 0, not '%s'\n", v);
-                return 2;
+                return arg_error("--warmup needs an integer >= 0, not '%s'", v);
             }
             o->warmup = n;
         } else if (!strcmp(a, "-i") || !strcmp(a, "--inflight")) {
             NEED_VALUE();
             if (!parse_u64(v, &n) || n < 1 || n > 64) {
-                fprintf(stderr, "nrt-bench: --inflight needs an integer in 1..64, not '%s'\n", v);
-                return 2;
+                return arg_error("--inflight needs an integer in 1..64, not '%s'", v);
             }
             o->inflight = (unsigned)n;
         } else if (!strcmp(a, "-c") || !strcmp(a, "--cores")) {
             NEED_VALUE();
-            if (!parse_cores(v, o)) {
-                fprintf(stderr,
-                        "nrt-bench: bad --cores '%s' (expected distinct ids or ranges below %d, like 0 or 0,1 or "
-                        "0-3)\n",
-                        v, MAX_CORES);
-                return 2;
-            }
+            if (!parse_cores(v, o))
+                return arg_error("bad --cores '%s' (expected distinct ids or ranges below %d, like 0 or 0,1 or 0-3)",
+                                 v, MAX_CORES);
         } else if (!strcmp(a, "-m") || !strcmp(a, "--mode")) {
             NEED_VALUE();
             if (!mode_set)
@@ -344,8 +375,7 @@ static int parse_args(int argc, char **argv, opts_t *o)
                 while (m < MODE_NUM && strcmp(v, mode_names[m]))
                     m++;
                 if (m == MODE_NUM) {
-                    fprintf(stderr, "nrt-bench: unknown --mode '%s' (sync, async, compute or all)\n", v);
-                    return 2;
+                    return arg_error("unknown --mode '%s' (sync, async, compute or all)", v);
                 }
                 o->modes[m] = true;
             }
@@ -353,8 +383,7 @@ static int parse_args(int argc, char **argv, opts_t *o)
             NEED_VALUE();
             const char *eq = strchr(v, '=');
             if (!eq || eq == v || !eq[1] || o->ninputs == MAX_INPUT_FILES) {
-                fprintf(stderr, "nrt-bench: --input needs NAME=FILE, not '%s'\n", v);
-                return 2;
+                return arg_error("--input needs NAME=FILE, not '%s'", v);
             }
             o->inputs[o->ninputs].name = v;
             o->inputs[o->ninputs].path = eq + 1;
@@ -362,8 +391,7 @@ static int parse_args(int argc, char **argv, opts_t *o)
         } else if (!strcmp(a, "--seed")) {
             NEED_VALUE();
             if (!parse_u64(v, &o->seed)) {
-                fprintf(stderr, "nrt-bench: --seed needs an integer, not '%s'\n", v);
-                return 2;
+                return arg_error("--seed needs an integer, not '%s'", v);
             }
         } else if (!strcmp(a, "--trace")) {
             NEED_VALUE();
@@ -371,31 +399,33 @@ static int parse_args(int argc, char **argv, opts_t *o)
         } else if (!strcmp(a, "--spin-us")) {
             NEED_VALUE();
             if (!parse_u64(v, &n) || n > 1000000) {
-                fprintf(stderr, "nrt-bench: --spin-us needs an integer in 0..1000000, not '%s'\n", v);
-                return 2;
+                return arg_error("--spin-us needs an integer in 0..1000000, not '%s'", v);
             }
             o->spin_ns = n * 1000;
         } else if (!strcmp(a, "--verify-all")) {
             o->verify_all = true;
+        } else if (!strcmp(a, "--no-verify")) {
+            o->no_verify = true;
         } else if (!strcmp(a, "--json")) {
             o->json = true;
         } else if (!strcmp(a, "--progress")) {
             o->progress = true;
         } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "nrt-bench: unknown option '%s' (try --help)\n", a);
-            return 2;
+            return arg_error("unknown option '%s' (try --help)", a);
         } else if (o->model_path) {
-            fprintf(stderr, "nrt-bench: more than one model given ('%s' and '%s')\n", o->model_path, a);
-            return 2;
+            return arg_error("more than one model given ('%s' and '%s')", o->model_path, a);
         } else {
             o->model_path = a;
         }
 #undef NEED_VALUE
     }
     if (!o->model_path) {
-        fprintf(stderr, "nrt-bench: no model given (usage: nrt-bench [options] MODEL.so; try --help)\n");
-        return 2;
+        return arg_error("no model given (usage: nrt-bench [options] MODEL.so; try --help)");
     }
+    if (o->verify_all && o->no_verify)
+        return arg_error("--verify-all and --no-verify exclude each other (try --help)");
+    if (o->verify_all && o->no_verify)
+        return arg_error("--verify-all and --no-verify exclude each other (try --help)");
     if (!mode_set)
         for (int m = 0; m < MODE_NUM; m++)
             o->modes[m] = true;
@@ -572,15 +602,26 @@ static bool make_inputs(bench_t *b, char *err, size_t errcap)
     return true;
 }
 
+/* Why a load failed, as far as the tool can tell: only bytes without an
+ * ELF header are surely not a model object; for the rest (an unresolved
+ * symbol, a bad descriptor, a damaged object) the runtime's log line says. */
+static const char *load_hint(NRT_STATUS st, const void *bytes, size_t size)
+{
+    bool elf = size >= 4 && memcmp(bytes, "\177ELF", 4) == 0;
+    if (!elf)
+        return " (not an OpenNRT model object: no ELF header; see docs/MODELS.md)";
+    if (st == NRT_INVALID || st == NRT_UNSUPPORTED_NEFF_VERSION)
+        return " (the runtime's log line above says why: for example an unresolved symbol, an invalid "
+               "descriptor or a damaged object; see docs/MODELS.md)";
+    return "";
+}
+
 static bool setup_pipe(bench_t *b, pipe_t *p, const void *bytes, size_t size, char *err, size_t errcap)
 {
     NRT_STATUS st = nrt_load(bytes, size, (int32_t)p->lnc, 1, &p->model);
     if (st != NRT_SUCCESS) {
         snprintf(err, errcap, "cannot load model '%s' on core %u: %s%s", b->o.model_path, p->lnc,
-                 nrt_get_status_as_str(st),
-                 st == NRT_INVALID || st == NRT_UNSUPPORTED_NEFF_VERSION
-                     ? " (not an OpenNRT model object; see docs/MODELS.md)"
-                     : "");
+                 nrt_get_status_as_str(st), load_hint(st, bytes, size));
         return false;
     }
     if (p->idx == 0 && !describe_model(b, p->model, err, errcap))
@@ -623,16 +664,22 @@ fail:
 
 static void teardown_pipe(bench_t *b, pipe_t *p)
 {
+    /* A failed setup leaves sets (and tensors) it never reached: free
+     * only what exists. */
     for (unsigned k = 0; p->sets && k < p->nsets; k++) {
         bufset_t *s = &p->sets[k];
-        nrt_destroy_tensor_set(&s->in);
-        nrt_destroy_tensor_set(&s->out);
-        for (unsigned j = 0; j < b->nin; j++)
-            nrt_tensor_free(&s->in_t[j]);
-        for (unsigned j = 0; j < b->nout; j++) {
-            nrt_tensor_free(&s->out_t[j]);
+        if (s->in)
+            nrt_destroy_tensor_set(&s->in);
+        if (s->out)
+            nrt_destroy_tensor_set(&s->out);
+        for (unsigned j = 0; s->in_t && j < b->nin; j++)
+            if (s->in_t[j])
+                nrt_tensor_free(&s->in_t[j]);
+        for (unsigned j = 0; s->out_t && j < b->nout; j++)
+            if (s->out_t[j])
+                nrt_tensor_free(&s->out_t[j]);
+        for (unsigned j = 0; s->host_out && j < b->nout; j++)
             free(s->host_out[j]);
-        }
         free(s->in_t);
         free(s->out_t);
         free(s->wseq);
@@ -646,6 +693,12 @@ static void teardown_pipe(bench_t *b, pipe_t *p)
         nrt_unload(p->model);
     for (int m = 0; m < MODE_NUM; m++)
         free(p->res[m].lat);
+    for (unsigned d = 0; p->ref && d < b->ndata; d++) {
+        for (unsigned j = 0; p->ref[d] && j < b->nout; j++)
+            free(p->ref[d][j]);
+        free(p->ref[d]);
+    }
+    free(p->ref);
 }
 
 /* Runs one synchronous iteration on set |s| with data set |d|; |stage| (may
@@ -675,23 +728,25 @@ static NRT_STATUS sync_iteration(bench_t *b, pipe_t *p, bufset_t *s, unsigned d,
     return st;
 }
 
-/* Reference outputs of every data set, through the sync path on the first
- * pipeline; then every set of every pipeline gets data set k on its
- * inputs, so a compute-only run has defined inputs. */
+/* Reference outputs of every data set, through the sync path on each
+ * core (none with --no-verify); then every set of every pipeline gets data
+ * set k on its inputs, so a compute-only run has defined inputs. */
 static bool make_references(bench_t *b, char *err, size_t errcap)
 {
-    pipe_t *p0 = &b->pipes[0];
-    b->ref = xcalloc(b->ndata, sizeof *b->ref);
-    for (unsigned d = 0; d < b->ndata; d++) {
-        NRT_STATUS st = sync_iteration(b, p0, &p0->sets[0], d, NULL);
-        if (st != NRT_SUCCESS) {
-            snprintf(err, errcap, "the reference run on core %u failed: %s", p0->lnc, nrt_get_status_as_str(st));
-            return false;
-        }
-        b->ref[d] = xcalloc(b->nout, sizeof **b->ref);
-        for (unsigned j = 0; j < b->nout; j++) {
-            b->ref[d][j] = xmalloc_aligned(b->out[j].size);
-            memcpy(b->ref[d][j], p0->sets[0].host_out[j], b->out[j].size);
+    for (unsigned i = 0; i < b->o.ncores && !b->o.no_verify; i++) {
+        pipe_t *p = &b->pipes[i];
+        p->ref = xcalloc(b->ndata, sizeof *p->ref);
+        for (unsigned d = 0; d < b->ndata; d++) {
+            NRT_STATUS st = sync_iteration(b, p, &p->sets[0], d, NULL);
+            if (st != NRT_SUCCESS) {
+                snprintf(err, errcap, "the reference run on core %u failed: %s", p->lnc, nrt_get_status_as_str(st));
+                return false;
+            }
+            p->ref[d] = xcalloc(b->nout, sizeof **p->ref);
+            for (unsigned j = 0; j < b->nout; j++) {
+                p->ref[d][j] = xmalloc_aligned(b->out[j].size);
+                memcpy(p->ref[d][j], p->sets[0].host_out[j], b->out[j].size);
+            }
         }
     }
     for (unsigned i = 0; i < b->o.ncores; i++)
@@ -717,11 +772,11 @@ static bool make_references(bench_t *b, char *err, size_t errcap)
 /* Compares the host outputs of |s| with the reference of data set out_d. */
 static void verify_set(bench_t *b, pipe_t *p, bufset_t *s, result_t *r)
 {
-    if (s->out_d < 0)
+    if (s->out_d < 0 || !p->ref)
         return;
     for (unsigned j = 0; j < b->nout; j++) {
         r->compared++;
-        const unsigned char *got = s->host_out[j], *want = b->ref[s->out_d][j];
+        const unsigned char *got = s->host_out[j], *want = p->ref[s->out_d][j];
         if (memcmp(got, want, b->out[j].size) == 0)
             continue;
         r->mismatches++;
@@ -729,9 +784,9 @@ static void verify_set(bench_t *b, pipe_t *p, bufset_t *s, result_t *r)
         while (got[off] == want[off])
             off++;
         pipe_fail(p,
-                  "output '%s' differs from the sync reference (data set %d) first at byte %zu: 0x%02x, "
-                  "expected 0x%02x",
-                  b->out[j].name, s->out_d, off, got[off], want[off]);
+                  "output '%s' differs from core %u's sync reference (data set %d) first at byte %zu: 0x%02x, "
+                  "expected 0x%02x (a model that is not deterministic needs --no-verify)",
+                  b->out[j].name, p->lnc, s->out_d, off, got[off], want[off]);
     }
 }
 
@@ -879,6 +934,7 @@ static void run_sync(bench_t *b, pipe_t *p, result_t *r, bool timed, uint64_t wa
         unsigned d = (unsigned)(i % b->ndata);
         NRT_STATUS st = sync_iteration(b, p, s, d, stage);
         if (st != NRT_SUCCESS) {
+            r->errors++; /* a failed request, as the trackers count them in the other modes */
             pipe_fail(p, "iteration %" PRIu64 " failed: %s", i, nrt_get_status_as_str(st));
             break;
         }
@@ -1343,6 +1399,75 @@ static verdict_t judge(bench_t *b, const summary_t *sum)
     return v;
 }
 
+/* Machine-wide busy (user, nice, system, irq, softirq) and steal CPU
+ * seconds from /proc/stat, and this process's own CPU seconds: their
+ * difference over the timed runs is what other processes took. */
+static void sys_cpu_s(double *busy, double *steal)
+{
+    *busy = *steal = 0;
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f)
+        return;
+    unsigned long long v[8] = {0};
+    if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
+               &v[7]) == 8) {
+        double hz = (double)sysconf(_SC_CLK_TCK);
+        *busy = (double)(v[0] + v[1] + v[2] + v[5] + v[6]) / hz;
+        *steal = (double)v[7] / hz;
+    }
+    fclose(f);
+}
+
+static double own_cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
+           (double)ru.ru_stime.tv_usec * 1e-6;
+}
+
+typedef struct {
+    double sys, steal, own;
+    uint64_t t;
+} noise_t;
+
+static noise_t noise_now(void)
+{
+    noise_t n;
+    sys_cpu_s(&n.sys, &n.steal);
+    n.own = own_cpu_s();
+    n.t = now_ns();
+    return n;
+}
+
+/* Percentages of the whole machine (every online CPU) over [a, b]. */
+static void noise_between(bench_t *b, noise_t a, noise_t z)
+{
+    long online = sysconf(_SC_NPROCESSORS_ONLN);
+    double wall = (double)(z.t - a.t) * 1e-9 * (double)(online > 0 ? online : 1);
+    /* /proc/stat counts clock ticks (10 ms): under a second, the figure
+     * would be mostly rounding. */
+    b->foreign_pct = b->steal_pct = NAN;
+    if (z.t - a.t < 1000000000u || wall <= 0)
+        return;
+    b->foreign_pct = 100.0 * ((z.sys - a.sys) - (z.own - a.own)) / wall;
+    b->steal_pct = 100.0 * (z.steal - a.steal) / wall;
+    if (b->foreign_pct < 0)
+        b->foreign_pct = 0;
+}
+
+/* Quiet enough to quote: as bench_async, at most 5% of the machine taken
+ * by others or stolen (unknown for runs under a second). */
+static bool quiet(const bench_t *b)
+{
+    return !(b->foreign_pct > 5) && !(b->steal_pct > 5);
+}
+
+static bool noise_measured(const bench_t *b)
+{
+    return !isnan(b->foreign_pct);
+}
+
 static void cores_str(const bench_t *b, char *buf, size_t cap)
 {
     int n = 0;
@@ -1404,14 +1529,32 @@ static void report_text(bench_t *b, const summary_t *sum, const verdict_t *v)
                "all stages)\n",
                v->ideal, b->o.ncores, b->o.ncores > 1 ? "s" : "", slowest, b->ncpu, total);
     }
+    if (noise_measured(b))
+        printf("noise    other processes used %.1f%% of the machine during the run, steal %.1f%%%s\n",
+               b->foreign_pct, b->steal_pct,
+               quiet(b) ? "" : "  <-- NOT QUIET: figures unreliable, run again on a quiet machine");
+    else
+        printf("noise    not measured (timed runs under 1 s); figures need a quiet machine\n");
     printf("summary  ");
-    if (v->have_stages && sum[MODE_ASYNC].ran)
+    if (!v->ok)
+        printf("FAILED: ");
+    if (v->have_stages && sum[MODE_ASYNC].ran && v->ok)
         printf("async/sync speedup %.2fx, efficiency %.1f%% of the ideal bound; ", v->speedup, 100 * v->efficiency);
     if (v->mismatches)
         printf("OUTPUT MISMATCH (%" PRIu64 " of %" PRIu64 " compared)", v->mismatches, v->compared);
-    else
+    else if (b->o.no_verify)
+        printf("outputs not verified (--no-verify)");
+    else if (v->ok)
         printf("outputs verified bit-exact (%" PRIu64 " compared)", v->compared);
-    printf(", %" PRIu64 " request errors%s\n", v->errors, v->ok ? "" : "; FAILED");
+    else
+        printf("no mismatch in the %" PRIu64 " outputs compared before the failure", v->compared);
+    printf(", %" PRIu64 " request error%s", v->errors, v->errors == 1 ? "" : "s");
+    for (unsigned i = 0, shown = 0; i < b->o.ncores && !shown; i++)
+        if (b->pipes[i].failed) {
+            printf("; %s", b->pipes[i].err);
+            shown = 1;
+        }
+    printf("\n");
 }
 
 static void report_json(bench_t *b, const summary_t *sum, const verdict_t *v)
@@ -1477,8 +1620,16 @@ static void report_json(bench_t *b, const summary_t *sum, const verdict_t *v)
         if (sum[MODE_ASYNC].ran)
             fprintf(f, ",\"speedup\":%.4f,\"efficiency\":%.4f", v->speedup, v->efficiency);
     }
-    fprintf(f, ",\"compared\":%" PRIu64 ",\"mismatches\":%" PRIu64 ",\"errors\":%" PRIu64 ",\"verified\":%s",
-            v->compared, v->mismatches, v->errors, v->mismatches == 0 && v->compared > 0 ? "true" : "false");
+    fprintf(f,
+            ",\"compared\":%" PRIu64 ",\"mismatches\":%" PRIu64 ",\"errors\":%" PRIu64
+            ",\"verify\":%s,\"verified\":%s",
+            v->compared, v->mismatches, v->errors, b->o.no_verify ? "false" : "true",
+            v->ok && !b->o.no_verify && v->mismatches == 0 && v->compared > 0 ? "true" : "false");
+    if (noise_measured(b))
+        fprintf(f, ",\"foreign_cpu_pct\":%.2f,\"steal_pct\":%.2f,\"quiet\":%s", b->foreign_pct, b->steal_pct,
+                quiet(b) ? "true" : "false");
+    else
+        fprintf(f, ",\"foreign_cpu_pct\":null,\"steal_pct\":null,\"quiet\":null");
     if (b->o.trace_path) {
         fprintf(f, ",\"trace\":{\"path\":");
         json_write_string(f, b->o.trace_path);
@@ -1508,6 +1659,7 @@ static void report_json(bench_t *b, const summary_t *sum, const verdict_t *v)
             fe = false;
         }
     fprintf(f, "],\"ok\":%s}\n", v->ok ? "true" : "false");
+    json_printed = true;
 }
 
 /* Per-queue submitted counters, to tell how many requests a trace holds. */
@@ -1524,13 +1676,12 @@ static void snapshot_submitted(bench_t *b, uint64_t (*out)[TRACE_TID_STRIDE], ui
 /* Main                                                                   */
 /*===------------------------------------------------------------------===*/
 
+static int fail_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int fail_msg(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("nrt-bench: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    report_error(fmt, ap);
     va_end(ap);
     return 1;
 }
@@ -1567,6 +1718,7 @@ int main(int argc, char **argv)
 {
     static bench_t bench;
     bench_t *b = &bench;
+    json_errors = json_flag_given(argc, argv);
     int rc = parse_args(argc, argv, &b->o);
     if (rc == 1) {
         usage(stdout);
@@ -1646,6 +1798,7 @@ int main(int argc, char **argv)
     }
 
     pthread_barrier_init(&b->barrier, NULL, b->o.ncores);
+    noise_t noise0 = noise_now();
     for (int m = 0; m < MODE_NUM; m++) {
         if (!b->o.modes[m])
             continue;
@@ -1669,6 +1822,7 @@ int main(int argc, char **argv)
             break; /* later modes would only repeat the failure */
     }
     pthread_barrier_destroy(&b->barrier);
+    noise_between(b, noise0, noise_now());
 
     if (b->o.trace_path) {
         nrtx_trace_stop();
@@ -1704,13 +1858,7 @@ out_pipes:
             free(b->host_in[d][j]);
         free(b->host_in[d]);
     }
-    for (unsigned d = 0; b->ref && d < b->ndata; d++) {
-        for (unsigned j = 0; b->ref[d] && j < b->nout; j++)
-            free(b->ref[d][j]);
-        free(b->ref[d]);
-    }
     free(b->host_in);
-    free(b->ref);
     free(b->in);
     free(b->out);
 out_close:

@@ -235,6 +235,22 @@ static _Noreturn void die(void)
     _exit(1);
 }
 
+/* --report-to-json-file: a run that fails before its report still leaves
+ * JSON there, the error object of its first message (json_write_error); a
+ * report written later replaces it. */
+static void json_error_file(const char *m)
+{
+    static bool written;
+    if (written || !G.o.json_path || G.proc != 0)
+        return;
+    written = true;
+    FILE *f = fopen(G.o.json_path, "w");
+    if (f) {
+        json_write_error(f, PROG, m);
+        fclose(f);
+    }
+}
+
 static void msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void msg(const char *fmt, ...)
 {
@@ -245,6 +261,7 @@ static void msg(const char *fmt, ...)
     vsnprintf(b + n, sizeof b - (size_t)n, fmt, ap);
     va_end(ap);
     fprintf(stderr, "%s\n", b);
+    json_error_file(b + n);
 }
 
 /* A rank's failure: one line naming the rank, then the process ends. */
@@ -257,6 +274,9 @@ static _Noreturn void rank_fail(const rank_t *r, const char *fmt, ...)
     vsnprintf(b, sizeof b, fmt, ap);
     va_end(ap);
     fprintf(stderr, PROG ": rank %u (core %u): %s\n", r->gid, r->vnc, b);
+    char m[1100];
+    snprintf(m, sizeof m, "rank %u (core %u): %s", r->gid, r->vnc, b);
+    json_error_file(m);
     die();
 }
 
@@ -395,12 +415,13 @@ static void usage(FILE *f)
 static int usage_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_err(const char *fmt, ...)
 {
+    char m[1024];
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, PROG ": ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, " (try --help)\n");
+    vsnprintf(m, sizeof m, fmt, ap);
     va_end(ap);
+    fprintf(stderr, PROG ": %s (try --help)\n", m);
+    json_error_file(m);
     return 2;
 }
 

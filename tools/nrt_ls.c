@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,10 +245,28 @@ static void print_json(const nrtx_config_t *cfg, const params_t *ps, const nrt_i
     printf("]}\n");
 }
 
+/* One error line on stderr; with --json also the error object on stdout
+ * (json_write_error), so scripts always get JSON. */
+static bool json_errors;
+
+static void ls_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void ls_error(const char *fmt, ...)
+{
+    char m[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m, sizeof m, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "nrt-ls: %s\n", m);
+    if (json_errors)
+        json_write_error(stdout, "nrt-ls", m);
+}
+
 int main(int argc, char **argv)
 {
     bool json = false, params_md = false;
     params_t params = {NULL, 0};
+    json_errors = json_flag_given(argc, argv);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) {
             json = true;
@@ -257,12 +276,12 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         } else {
-            fprintf(stderr, "nrt-ls: unknown argument '%s' (try --help)\n", argv[i]);
+            ls_error("unknown argument '%s' (try --help)", argv[i]);
             return 2;
         }
     }
     if (json && params_md) {
-        fprintf(stderr, "nrt-ls: --json and --params-md exclude each other (try --help)\n");
+        ls_error("--json and --params-md exclude each other (try --help)");
         return 2;
     }
     if (params_md) {
@@ -270,7 +289,7 @@ int main(int argc, char **argv)
         if (st == NRT_SUCCESS)
             print_params_md(&params);
         else
-            fprintf(stderr, "nrt-ls: cannot read the settings table: %s\n", nrt_get_status_as_str(st));
+            ls_error("cannot read the settings table: %s", nrt_get_status_as_str(st));
         free(params.p);
         return st == NRT_SUCCESS && fflush(stdout) == 0 ? 0 : 1;
     }
@@ -279,10 +298,9 @@ int main(int argc, char **argv)
     NRT_STATUS st = nrt_init(NRT_FRAMEWORK_TYPE_NO_FW, "", "");
     if (st != NRT_SUCCESS) {
         const char *vis = getenv("NEURON_RT_VISIBLE_CORES"), *num = getenv("NEURON_RT_NUM_CORES");
-        fprintf(stderr,
-                "nrt-ls: the runtime failed to initialize (%s); check NEURON_RT_VISIBLE_CORES='%s', "
-                "NEURON_RT_NUM_CORES='%s' and the OPENNRT_* settings\n",
-                nrt_get_status_as_str(st), vis ? vis : "", num ? num : "");
+        ls_error("the runtime failed to initialize (%s); check NEURON_RT_VISIBLE_CORES='%s', "
+                 "NEURON_RT_NUM_CORES='%s' and the OPENNRT_* settings",
+                 nrt_get_status_as_str(st), vis ? vis : "", num ? num : "");
         return 1;
     }
 
@@ -296,7 +314,7 @@ int main(int argc, char **argv)
         (st = nrt_get_total_vnc_count(&total)) != NRT_SUCCESS ||
         (st = nrtx_get_visible_cores(phys, MAX_CORES, &n)) != NRT_SUCCESS ||
         (st = read_params(&params)) != NRT_SUCCESS) {
-        fprintf(stderr, "nrt-ls: cannot query the runtime: %s\n", nrt_get_status_as_str(st));
+        ls_error("cannot query the runtime: %s", nrt_get_status_as_str(st));
         rc = 1;
         goto out;
     }
@@ -304,7 +322,7 @@ int main(int argc, char **argv)
         n = MAX_CORES;
     cores = calloc(n ? n : 1, sizeof *cores);
     if (!cores) {
-        fprintf(stderr, "nrt-ls: out of memory\n");
+        ls_error("out of memory");
         rc = 1;
         goto out;
     }
@@ -318,7 +336,7 @@ int main(int argc, char **argv)
             cores[i].degraded[xu] = qs.degraded;
         }
         if (st != NRT_SUCCESS) {
-            fprintf(stderr, "nrt-ls: cannot query core %u: %s\n", i, nrt_get_status_as_str(st));
+            ls_error("cannot query core %u: %s", i, nrt_get_status_as_str(st));
             rc = 1;
             goto out;
         }
@@ -328,7 +346,7 @@ int main(int argc, char **argv)
     else
         print_text(&cfg, &params, &inst, total, cores, n);
     if (fflush(stdout) != 0) {
-        fprintf(stderr, "nrt-ls: error writing the output\n");
+        ls_error("error writing the output");
         rc = 1;
     }
 out:

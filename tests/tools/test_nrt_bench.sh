@@ -55,6 +55,16 @@ cp "$tmp/out" "$tmp/t.json"
 "$jc" "$tmp/t.json" ok=true verified=true inputs#2 outputs#2 inputs.1.name=b inputs.1.dtype=float16 \
     inputs.1.shape#2 outputs.1.size=64 modes.async.iterations=200 compared\>600 || fail "nrt-bench on two tensors"
 
+# How busy the machine was: measured for timed runs of a second or more,
+# said to be unmeasured below (the figure itself depends on the machine).
+expect_rc 0 "$bench" --duration 1.2 -w 1 --mode compute "$tiny"
+has "$tmp/out" "^noise    other processes used [0-9.]*% of the machine during the run, steal [0-9.]*%"
+expect_rc 0 "$bench" --duration 1.2 -w 1 --mode compute --json "$tiny"
+cp "$tmp/out" "$tmp/n.json"
+"$jc" "$tmp/n.json" ok=true foreign_cpu_pct? steal_pct? quiet? || fail "nrt-bench --json noise fields"
+expect_rc 0 "$bench" -n 5 -w 1 --mode sync "$tiny"
+has "$tmp/out" "^noise    not measured"
+
 # Progress on request goes to stderr, the report stays on stdout.
 expect_rc 0 "$bench" -n 10 -w 1 --mode sync --progress "$mlp"
 has "$tmp/err" "iterations"

@@ -46,6 +46,12 @@ if [ "$part" = local ]; then
     has "$tmp/err" "at least 2 ranks"
     expect_rc 2 "$cct" -r 2 --stats p42
 
+    # A run that fails before its report still leaves JSON: the error object.
+    expect_rc 2 "$cct" --report-to-json-file "$tmp/usage.json" -r 2 bogus
+    "$jc" "$tmp/usage.json" tool=nrt-cc-test ok=false error? || fail "no JSON error object for a usage error"
+    OPENNRT_TOTAL_CORES=99 expect_rc 1 "$cct" --report-to-json-file "$tmp/init.json" -r 2 allr -b 4k -n 1
+    "$jc" "$tmp/init.json" ok=false error? || fail "no JSON error object when the runtime cannot start"
+
     # Every collective on two cores of one process, random data checked exactly, JSON.
     for op in allr allg redsct; do
         expect_rc 0 "$cct" -r 2 $op -b 1k -e 64k -f 8 -n 3 -w 1 -c random --stats p50 p99 --show-algorithm \

@@ -78,5 +78,9 @@ NEURON_RT_VISIBLE_CORES=7 expect_rc 1 "$ls"
 has "$tmp/err" "nrt-ls: the runtime failed to initialize"
 has "$tmp/err" "NEURON_RT_VISIBLE_CORES='7'"
 NEURON_RT_VISIBLE_CORES=abc expect_rc 1 "$ls" --json
-[ ! -s "$tmp/out" ] || fail "--json printed output although init failed"
+cp "$tmp/out" "$tmp/initfail.json"
+"$jc" "$tmp/initfail.json" tool=nrt-ls ok=false error? || fail "--json printed no error object when init failed"
+expect_rc 2 "$ls" --bogus --json
+cp "$tmp/out" "$tmp/usage.json"
+"$jc" "$tmp/usage.json" ok=false error? || fail "--json printed no error object for a usage error"
 echo "nrt-ls ok"
