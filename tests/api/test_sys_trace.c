@@ -13,6 +13,8 @@
 #include "nrt/nrt_sys_trace.h"
 #include "reject_all.h"
 
+#include <pthread.h>
+
 #define N (64 * 1024)
 
 static nrt_tensor_t *w_tensor;
@@ -135,6 +137,32 @@ static void expect(fetched_t f, int exec, int rd, int wr)
                 f.pairs[0], f.pairs[1], f.pairs[2], f.starts, f.stops, f.unpaired, exec, rd, wr);
         abort();
     }
+}
+
+/* Requests on another thread while the main thread fetches: every
+ * request is fetched exactly once. */
+enum { CONCURRENT_WRITES = 400 };
+
+static void *writer(void *arg)
+{
+    (void)arg;
+    writes(CONCURRENT_WRITES);
+    return NULL;
+}
+
+static void concurrent_fetches(void)
+{
+    pthread_t th;
+    ASSERT_TRUE(pthread_create(&th, NULL, writer, NULL) == 0);
+    int total = 0;
+    for (int i = 0; i < 50; i++) {
+        fetched_t f = fetch(NULL);
+        ASSERT_TRUE(f.unpaired == 0 && f.starts == f.stops);
+        total += f.pairs[2];
+    }
+    ASSERT_TRUE(pthread_join(th, NULL) == 0);
+    total += fetch(NULL).pairs[2];
+    ASSERT_TRUE(total == CONCURRENT_WRITES);
 }
 
 static void vadd(nrt_model_t *m, nrt_tensor_set_t *in, nrt_tensor_set_t *out, int n)
@@ -264,6 +292,7 @@ int main(void)
     writes(1);
     expect(fetch(NULL), 0, 0, 2);
     unlink(path);
+    concurrent_fetches();
     rmdir(dir);
 
     ASSERT_OK(nrt_sys_trace_stop());
