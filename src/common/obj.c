@@ -188,11 +188,20 @@ void nrt__obj_after_fork(void)
     }
 }
 
-/* At unload, hand parked memory back (keeps leak checkers quiet). */
+/* At unload, hand parked memory back (keeps leak checkers quiet). A worker
+ * left inside a kernel past the exec timeout may still be releasing
+ * objects while the process exits: take the lists under the lock. */
 __attribute__((destructor)) static void free_parked(void)
 {
+    nrt__obj_t *lists[NRT__OBJ_KIND_NUM];
+    nrt__mutex_lock(&reg_lock);
+    for (int k = 0; k < NRT__OBJ_KIND_NUM; k++) {
+        lists[k] = free_list[k];
+        free_list[k] = NULL;
+    }
+    nrt__mutex_unlock(&reg_lock);
     for (int k = 0; k < NRT__OBJ_KIND_NUM; k++)
-        for (nrt__obj_t *o = free_list[k], *n; o; o = n) {
+        for (nrt__obj_t *o = lists[k], *n; o; o = n) {
             n = o->reg_next;
             free(o);
         }

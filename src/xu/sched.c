@@ -52,6 +52,9 @@ typedef struct cell {
 typedef struct worker {
     pthread_t thread;
     uint32_t id, gen;
+    /* The generation of the worker that left its loop last (nrt__pool_stop
+     * joins only one of its own generation that did). */
+    _Atomic uint32_t exited_gen;
 } worker_t;
 
 static struct pool {
@@ -164,6 +167,7 @@ static bool spawn_worker(void)
         worker_t *w = &pool.workers[n];
         w->id = n;
         w->gen = atomic_load_explicit(&pool.gen, memory_order_relaxed);
+        atomic_store_explicit(&w->exited_gen, w->gen - 1, memory_order_relaxed);
         int e = pthread_create(&w->thread, NULL, worker_main, w);
         if (e) {
             /* The monitor retries every few ms: say it once per streak. */
@@ -274,8 +278,10 @@ static bool pool_current(uint32_t gen)
 
 static void *worker_main(void *arg)
 {
-    /* Copy what we need: a later pool may reuse this worker's entry. */
-    const uint32_t gen = ((worker_t *)arg)->gen;
+    /* Copy what we need: a later pool may reuse this worker's entry (a
+     * worker stuck past nrt_close comes back to it with an old gen). */
+    worker_t *self = arg;
+    const uint32_t gen = self->gen;
     while (pool_current(gen)) {
         nrt__queue_t *q = ready_pop();
         if (q) {
@@ -328,6 +334,8 @@ static void *worker_main(void *arg)
          * in flight relies on our next pop seeing its entry. */
         atomic_store_explicit(&pool.waking, 0, memory_order_seq_cst);
     }
+    /* Release: what this worker did happens before its joiner's frees. */
+    atomic_store_explicit(&self->exited_gen, gen, memory_order_release);
     return NULL;
 }
 
@@ -429,13 +437,20 @@ void nrt__pool_stop(void)
         /* A worker stuck in a kernel past the exec timeout may never come
          * back: give each one a second, then leave it behind (it exits on
          * its own if the kernel ever returns: its generation is gone). */
-        /* On CLOCK_MONOTONIC: a wall-clock step must not stretch it. */
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_sec += 1;
-        if (pthread_clockjoin_np(pool.workers[i].thread, NULL, CLOCK_MONOTONIC, &ts) != 0) {
+        /* The second is measured on CLOCK_MONOTONIC (a wall-clock step
+         * must not stretch it): wait for the worker to leave its loop, then
+         * join it (it is returning). No absolute CLOCK_REALTIME deadline
+         * (pthread_timedjoin_np), and no pthread_clockjoin_np, which
+         * ThreadSanitizer does not know as a join. */
+        worker_t *w = &pool.workers[i];
+        uint64_t until = nrt__now_ns() + 1000000000ull;
+        while (atomic_load_explicit(&w->exited_gen, memory_order_acquire) != w->gen && nrt__now_ns() < until)
+            usleep(500);
+        if (atomic_load_explicit(&w->exited_gen, memory_order_acquire) == w->gen) {
+            pthread_join(w->thread, NULL);
+        } else {
             LOG_WARN("worker %u is still inside a kernel that exceeded the exec timeout; leaving it behind", i);
-            pthread_detach(pool.workers[i].thread);
+            pthread_detach(w->thread);
         }
     }
     if (atomic_load_explicit(&pool.mon_started, memory_order_acquire))
