@@ -62,7 +62,9 @@ NRT_STATUS nrt_async_drain_queued_execs(int32_t vnc_idx);
 /* Called on a worker thread when an execution completes: |params| as
  * registered, |model_id| 0 (OpenNRT models have no numeric id), |vnc| the
  * core, |job_id| the execution's sequence number on its queue, |status|
- * its result. It must not block. */
+ * its result. It must not block, and must not call
+ * nrt_register_async_exec_callback (callbacks are serialized under the
+ * lock that registration takes). */
 typedef void (*NRT_ASYNC_EXEC_STATUS_CALLBACK)(void *params, uint32_t model_id, uint32_t vnc, uint64_t job_id,
                                                NRT_STATUS status);
 

@@ -164,7 +164,8 @@ NRT_API NRT_STATUS nrt_tensor_check_output_completion(const nrt_tensor_t *output
     if (!st)
         return NRT_INVALID;
     uint64_t t0 = nrt__now_ns();
-    uint64_t limit_ns = timeout < 0 ? UINT64_MAX : (uint64_t)timeout * 1000u;
+    bool unbounded = timeout < 0 || (uint64_t)timeout > UINT64_MAX / 1000u;
+    uint64_t limit_ns = unbounded ? UINT64_MAX : (uint64_t)timeout * 1000u;
     bool warned = false;
     for (unsigned spins = 0;; spins++) {
         /* Acquire: pairs with the worker's release (output bytes). */

@@ -447,6 +447,7 @@ NRT_API NRT_STATUS nrt_sys_trace_fetch_events(char **buffer, size_t *written_siz
         if (o.nc_idx == ALL_CORES || o.nc_idx == c)
             dropped += fetch_core(f, &first, c, o.max_per_nc);
     fprintf(f, "%s],\"dropped_events\":%" PRIu64 "}", first ? "" : "\n", dropped);
+    uint64_t cap = S.cfg.max_per_nc;
     nrt__mutex_unlock(&S.lock);
     if (fclose(f) != 0 || !buf) {
         free(buf);
@@ -455,7 +456,7 @@ NRT_API NRT_STATUS nrt_sys_trace_fetch_events(char **buffer, size_t *written_siz
     }
     if (dropped)
         LOG_WARN("%" PRIu64 " events dropped: more than max_events_per_nc (%" PRIu64 ") between two fetches", dropped,
-                 S.cfg.max_per_nc);
+                 cap);
     *buffer = buf;
     *written_size = len;
     return NRT_SUCCESS;
