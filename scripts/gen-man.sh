@@ -48,7 +48,7 @@ headers)
             if (banner == 1) { banner = 2; section = trim(ctext); cmt = ""; return }
             cmt = ctext
         }
-        BEGIN { depth = 0; cmt = ""; incmt = 0; inmacro = 0; decl = ""; section = ""; first = 1; banner = 0 }
+        BEGIN { depth = 0; cmt = ""; incmt = 0; inmacro = 0; decl = ""; section = ""; first = 1; banner = 0; ncond = 0 }
         {
             line = $0
             if (incmt) {
@@ -57,7 +57,7 @@ headers)
                 next
             }
             if (inmacro) { inmacro = (line ~ /\\$/); next }
-            if (line ~ /^[ \t]*#/) { inmacro = (line ~ /\\$/); next }
+            if (line ~ /^[ \t]*#/) { inmacro = (line ~ /\\$/); preproc(line); next }
             if (depth == 0 && decl == "" && line ~ /^[ \t]*\/\*/) {
                 # A section title sits between two banner lines.
                 if (line ~ /^[ \t]*\/\*=+-+=+\*\/[ \t]*$/) { banner = (banner == 0); next }
@@ -88,13 +88,46 @@ headers)
                 if (d !~ /^typedef/) record(d)
             }
         }
-        function record(d,   pre, n, parts, name) {
+        # The #if conditions that select API versions (not include guards or
+        # __cplusplus), so that each variant of a declaration says which it is.
+        function preproc(l,   kw, c) {
+            sub(/^[ \t]*#[ \t]*/, "", l); kw = l; sub(/[ \t].*$/, "", kw); c = l; sub(/^[a-z]+[ \t]*/, "", c)
+            sub(/[ \t]*\/\*.*$/, "", c)
+            if (kw == "if" || kw == "ifdef" || kw == "ifndef") {
+                if (kw == "ifdef") c = "defined " c
+                if (kw == "ifndef") c = "!defined " c
+                cond[++ncond] = c
+            } else if (kw == "elif" && ncond > 0) {
+                cond[ncond] = c
+            } else if (kw == "else" && ncond > 0) {
+                c = cond[ncond]
+                if (c ~ / == /) sub(/ == /, " != ", c); else if (c ~ / != /) sub(/ != /, " == ", c); else c = "!(" c ")"
+                cond[ncond] = c
+            } else if (kw == "endif" && ncond > 0) {
+                ncond--
+            }
+        }
+        function version_cond(   i, r) {
+            r = ""
+            for (i = 1; i <= ncond; i++)
+                if (cond[i] ~ /VERSION/) r = r (r == "" ? "" : " && ") cond[i]
+            return r
+        }
+        function record(d,   pre, n, parts, name, i, lvl) {
             if (d !~ /\(/) return
-            gsub(/[ \t]+/, " ", d); sub(/ ;$/, ";", d)
+            gsub(/[ \t]+/, " ", d)
+            # The prototype ends at the parenthesis closing the parameters
+            # (dropping attribute macros after it).
+            lvl = 0
+            for (i = index(d, "("); i <= length(d); i++) {
+                if (substr(d, i, 1) == "(") lvl++
+                else if (substr(d, i, 1) == ")" && --lvl == 0) break
+            }
+            d = substr(d, 1, i) ";"
             pre = substr(d, 1, index(d, "(") - 1); sub(/[ \t]+$/, "", pre)
             n = split(pre, parts, /[ *]+/); name = parts[n]
             if (name ~ /^[A-Za-z][A-Za-z0-9_]*$/ && name != "static_assert")
-                printf "F\001%s\001%s\001%s\001%s\n", name, d, cmt, section
+                printf "F\001%s\001%s\001%s\001%s\001%s\n", name, d, cmt, section, version_cond()
         }
         ' "$h" >"$out/.records"
         # Pass 2: the pages.
@@ -129,8 +162,9 @@ headers)
         $1 == "H" { hdesc = $2; next }
         $1 == "F" {
             name = $2
-            if (name in seen) { proto[name] = proto[name] "\n" $3; next }
-            seen[name] = 1; order[++nf] = name; proto[name] = $3; cmt[name] = $4; sec[name] = $5
+            if (!(name in nv)) { order[++nf] = name; nv[name] = 0; sec[name] = $5 }
+            v = ++nv[name]; vproto[name, v] = $3; vcmt[name, v] = $4; vcond[name, v] = $6
+            if (v == 1 || cmt[name] == "") cmt[name] = $4
         }
         END {
             hname = hdr
@@ -157,12 +191,18 @@ headers)
                 what = cmt[n] != "" ? first_sentence(cmt[n]) : (sec[n] != "" ? esc(sec[n]) : hdr)
                 printf ".SH NAME\n%s \\- %s\n", n, what > f
                 printf ".SH SYNOPSIS\n.nf\n.B #include <nrt/%s>\n.PP\n", hdr > f
-                m = split(proto[n], ps, "\n")
-                for (j = 1; j <= m; j++) printf "%s\n", esc(ps[j]) > f
+                for (j = 1; j <= nv[n]; j++) {
+                    if (vcond[n, j] != "") printf "%s/* %s */\n", (j > 1 ? "\n" : ""), esc(vcond[n, j]) > f
+                    printf "%s\n", esc(vproto[n, j]) > f
+                }
                 printf ".fi\n.PP\nLink with \\fI\\-lnrt\\fP (pkg\\-config: \\fInrt\\fP).\n" > f
                 printf ".SH DESCRIPTION\n" > f
-                if (cmt[n] != "") printf "%s", para(cmt[n]) > f
-                else printf "Part of %s (%s).\n", (sec[n] != "" ? esc(sec[n]) : "the API"), hdr > f
+                for (j = 1; j <= nv[n]; j++) {
+                    if (nv[n] > 1) printf ".SS %s\n", (vcond[n, j] != "" ? esc(vcond[n, j]) : "variant " j) > f
+                    if (vcmt[n, j] != "") printf "%s", para(vcmt[n, j]) > f
+                    else if (j > 1) printf "As above.\n" > f
+                    else printf "Part of %s (%s).\n", (sec[n] != "" ? esc(sec[n]) : "the API"), hdr > f
+                }
                 printf ".PP\nThe conventions of every function of this header (argument checks, statuses\nbefore \\fBnrt_init\\fP and after \\fBnrt_close\\fP) are in\n.BR %s (3).\n", hname > f
                 printf ".SH SEE ALSO\n.BR %s (3)\n", hname > f
                 close(f)
