@@ -82,13 +82,17 @@ static struct {
     bool thr_started;
     _Atomic bool stop;
     int wake_fd;
+    /* The control thread's listening socket (root) and connection to the
+     * root, mirrored here for a fork() child to close (it must not keep the
+     * parent's connections open: the peers would not see the parent die). */
+    _Atomic int lfd, rfd;
     bool is_root;
     struct sockaddr_storage root_addr;
     socklen_t root_len;
     /* The local address our TCP endpoints bind to: the one the root is
      * reached on (tcp;ofi_rxm needs a reachable name, not the wildcard). */
     char bind_ip[INET6_ADDRSTRLEN];
-} W = {.lock = NRT__MUTEX_INITIALIZER, .wake_fd = -1};
+} W = {.lock = NRT__MUTEX_INITIALIZER, .wake_fd = -1, .lfd = -1, .rfd = -1};
 
 static void fill_wire(nrt__cc_member_t *m, struct wire_member *w);
 
@@ -612,6 +616,7 @@ static void *control_main(void *arg)
         if (W.is_root && lfd < 0 && st == W_JOINING && now - last_try > 200000000ull) {
             last_try = now;
             lfd = listen_root();
+            atomic_store(&W.lfd, lfd);
             if (lfd < 0 && !warned) {
                 warned = true;
                 LOG_WARN("collectives: cannot listen on NEURON_RT_ROOT_COMM_ID %s (%s); retrying", nrt__cc_cfg.root,
@@ -625,6 +630,7 @@ static void *control_main(void *arg)
         if (!W.is_root && rfd < 0 && st == W_JOINING && now - last_try > 100000000ull) {
             last_try = now;
             rfd = connect_root();
+            atomic_store(&W.rfd, rfd);
             if (rfd >= 0) {
                 struct sockaddr_storage ss;
                 socklen_t sl = sizeof ss;
@@ -710,6 +716,8 @@ static void *control_main(void *arg)
             nrt__mutex_unlock(&W.lock);
         }
     }
+    atomic_store(&W.rfd, -1);
+    atomic_store(&W.lfd, -1);
     if (rfd >= 0) {
         send_msg(rfd, M_BYE, NULL, 0);
         close(rfd);
@@ -932,7 +940,20 @@ void nrt__cc_after_fork(void)
 {
     /* The parent's control thread does not exist here, and its sockets and
      * endpoints are the parent's: forget them all (their memory is left
-     * behind), so that nrt_init in the child starts a world of its own. */
+     * behind), so that nrt_init in the child starts a world of its own.
+     * Our copies of the control sockets are closed: kept open, they would
+     * hold the parent's connections up after the parent died, and its
+     * peers would never learn it is gone. (The libfabric endpoints' own
+     * sockets stay: libfabric gives no way to close them here.) */
+    for (uint32_t i = 0; i < nconns; i++)
+        if (conns[i] && conns[i]->fd >= 0)
+            close(conns[i]->fd);
+    int fds[] = {atomic_load(&W.lfd), atomic_load(&W.rfd), W.wake_fd};
+    for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    atomic_store(&W.lfd, -1);
+    atomic_store(&W.rfd, -1);
     nrt__mutex_init(&W.lock);
     memset(W.members, 0, sizeof W.members);
     W.peers = NULL, W.wire = NULL, W.known = NULL, W.gone = NULL, W.groups = NULL;

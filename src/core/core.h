@@ -117,6 +117,7 @@ void nrt__tracker_close_all(void);
 void nrt__tensor_close_all(void);
 void nrt__model_close_all(void);
 void nrt__sr_close_all(void); /* src/sendrecv/sr_api.c */
+void nrt__sr_after_fork(void); /* src/sendrecv/sr_api.c: forget the parent's send/recv */
 void nrt__cc_shutdown(void);  /* src/coll/coll_api.c */
 void nrt__cc_after_fork(void); /* src/coll/coll_world.c: forget the parent's world */
 NRT_STATUS nrt__cc_read_cfg(void);

@@ -234,6 +234,7 @@ static void atfork_child(void)
     nrt__watchdog_after_fork();
     nrt__fault_after_fork();
     nrt__cc_after_fork();
+    nrt__sr_after_fork();
     int s = atomic_load_explicit(&nrt__rt.state, memory_order_relaxed);
     if (s == NRT__RT_RUNNING || s == NRT__RT_CLOSING) {
         memset(nrt__rt.cores, 0, sizeof nrt__rt.cores);

@@ -202,12 +202,14 @@ void nrt__sr_inject_drop(nrt__sr_comm_t *comm, NRT_STATUS st, const char *why);
 /* sr_api.c */
 nrt__sr_core_t *nrt__sr_core_get(int lnc); /* the initialized core, or NULL */
 void nrt__sr_close_all(void);              /* nrt_close */
+void nrt__sr_after_fork(void);             /* fork() child: forget the parent's cores */
 
 /* sr_ctl.c: the control plane. */
 NRT_STATUS nrt__sr_ctl_register(nrt__sr_core_t *core);   /* start the thread, claim lnc on this host */
 void nrt__sr_ctl_unregister(nrt__sr_core_t *core);       /* drop every control connection of the core */
 void nrt__sr_ctl_add_comm(nrt__sr_comm_t *comm);         /* start connecting / accepting */
 void nrt__sr_ctl_shutdown(void);                         /* last core closed or nrt_close */
+void nrt__sr_ctl_after_fork(void);                       /* fork() child: forget the parent's */
 void nrt__sr_ctl_drop(nrt__sr_comm_t *comm);             /* end its control connection (the peer notices) */
 void nrt__sr_ctl_wake(void);                             /* something it waits for is ready */
 bool nrt__sr_same_host_id(const uint8_t id[16]);

@@ -271,6 +271,18 @@ void nrt__sr_close_all(void)
     nrt__mutex_unlock(&sr_lock);
 }
 
+/* fork() child: the parent's cores (their progress threads do not exist
+ * here) are forgotten, their memory and libfabric endpoints left behind, so
+ * that nrt_close in the child does not wait for threads that are not there
+ * and nrt_init gives it send/recv of its own. */
+void nrt__sr_after_fork(void)
+{
+    nrt__mutex_init(&sr_lock);
+    memset(sr_cores, 0, sizeof sr_cores);
+    sr_cfg_read = false;
+    nrt__sr_ctl_after_fork();
+}
+
 /*===------------------------------------------------------------------===*/
 /* Communicators                                                          */
 /*===------------------------------------------------------------------===*/

@@ -1358,3 +1358,29 @@ void nrt__sr_ctl_wake(void)
         wake_ctl();
     nrt__mutex_unlock(&ctl.lock);
 }
+
+/* fork() child: the control thread does not exist here and its sockets
+ * are the parent's. Close our copies (kept open, they would hold the
+ * parent's connections up after it died: its peers would never learn it is
+ * gone, and the host's rendezvous would look served) and forget the rest
+ * (memory left behind), so that the child can start a control plane of
+ * its own after nrt_init. */
+void nrt__sr_ctl_after_fork(void)
+{
+    for (int i = 0; i < CTL_MAX_CONNS; i++)
+        if (ctl.conns[i] && ctl.conns[i]->fd >= 0)
+            close(ctl.conns[i]->fd);
+    if (ctl.epfd >= 0)
+        close(ctl.epfd);
+    if (ctl.wake_fd >= 0)
+        close(ctl.wake_fd);
+    nrt__mutex_init(&ctl.lock);
+    memset(ctl.conns, 0, sizeof ctl.conns);
+    ctl.started = false;
+    ctl.owner = false;
+    ctl.epfd = ctl.wake_fd = -1;
+    ctl.ntable = 0;
+    ctl.our_lncs = ctl.reregister = 0;
+    ctl.waiting = NULL;
+    nwatches = 0;
+}
