@@ -182,8 +182,8 @@ static NRT_STATUS trial_load(const char *path, const void *bytes, size_t size, c
         trial_child(p[1], path, bytes, size);
     }
     close(p[1]);
-    char out[512];
-    size_t got = 0;
+    char out[512], tail[sizeof TRIAL_OK];
+    size_t got = 0, tlen = 0, mark = sizeof TRIAL_OK - 1;
     bool eof = false;
     uint64_t deadline = nrt__now_ns() + (uint64_t)TRIAL_TIMEOUT_MS * 1000000u;
     while (!eof) {
@@ -204,19 +204,17 @@ static NRT_STATUS trial_load(const char *path, const void *bytes, size_t size, c
             eof = true;
             break;
         }
-        /* Keep the first bytes (the loader's message) and the tail (the
-         * success mark). */
-        size_t keep = (size_t)n;
-        if (got + keep > sizeof out - 1) {
-            size_t room = sizeof out - 1 - sizeof TRIAL_OK;
-            if (got > room)
-                got = room;
-            size_t tail = keep < sizeof TRIAL_OK ? keep : sizeof TRIAL_OK;
-            memcpy(out + got, tmp + keep - tail, tail);
-            got += tail;
-        } else {
-            memcpy(out + got, tmp, keep);
-            got += keep;
+        /* Keep the first bytes (the loader's message) and, apart, the last
+         * |mark| bytes (the success mark, which may span reads). */
+        size_t k = (size_t)n, c = k < sizeof out - 1 - got ? k : sizeof out - 1 - got;
+        memcpy(out + got, tmp, c);
+        got += c;
+        for (size_t i = 0; i < k; i++) {
+            if (tlen == mark) {
+                memmove(tail, tail + 1, mark - 1);
+                tlen--;
+            }
+            tail[tlen++] = tmp[i];
         }
     }
     close(p[0]);
@@ -227,14 +225,14 @@ static NRT_STATUS trial_load(const char *path, const void *bytes, size_t size, c
     while ((w = waitpid(pid, &ws, 0)) < 0 && errno == EINTR)
         ;
     out[got] = '\0';
-    size_t mark = sizeof TRIAL_OK - 1;
-    bool ok = eof && got >= mark && memcmp(out + got - mark, TRIAL_OK, mark) == 0;
     /* The mark alone decides: the child wrote it after everything the load
      * runs, and only _exit follows, whose status can be a tool's (valgrind
      * reports the parent's threads' memory as leaked in the child) or lost
      * (SIGCHLD ignored, or the application reaped the child). */
-    if (ok)
+    if (eof && tlen == mark && memcmp(tail, TRIAL_OK, mark) == 0)
         return NRT_SUCCESS;
+    if (got >= mark && memcmp(out + got - mark, TRIAL_OK, mark) == 0)
+        out[got - mark] = '\0'; /* a mark that came too late (timeout) */
     char *nl = strchr(out, '\n');
     if (nl)
         *nl = '\0';
