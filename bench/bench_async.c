@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "cpu_noise.h"
 #include "nrt/nrt.h"
 #include "nrt/nrt_async.h"
 #include "nrt/nrt_ext.h"
@@ -75,24 +76,6 @@ double bench_cpu_s(void)
            (double)ru.ru_stime.tv_usec * 1e-6;
 }
 
-/* Machine-wide CPU accounting from /proc/stat, in seconds: busy (user,
- * nice, system, irq, softirq) and steal. Used to tell how much of the
- * machine other processes took while the benchmark ran. */
-static void sys_cpu_s(double *busy, double *steal)
-{
-    *busy = *steal = 0;
-    FILE *f = fopen("/proc/stat", "r");
-    if (!f)
-        return;
-    unsigned long long v[8] = {0};
-    if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
-               &v[7]) == 8) {
-        double hz = (double)sysconf(_SC_CLK_TCK);
-        *busy = (double)(v[0] + v[1] + v[2] + v[5] + v[6]) / hz;
-        *steal = (double)v[7] / hz;
-    }
-    fclose(f);
-}
 
 static inline void relax(void)
 {
@@ -900,7 +883,7 @@ int main(int argc, char **argv)
 
     double sys0, steal0, sys1, steal1, own0 = bench_cpu_s();
     uint64_t wall0 = bench_now_ns();
-    sys_cpu_s(&sys0, &steal0);
+    cpu_noise_sys_s(&sys0, &steal0);
 
     nrt_tensor_t *small = dev_tensor(SCHED_BYTES, "small");
     char *buf = xmalloc(SCHED_BYTES);
@@ -954,7 +937,7 @@ int main(int argc, char **argv)
             P.stage_ms[i] = P.iso_ms[i] = NAN;
     }
 
-    sys_cpu_s(&sys1, &steal1);
+    cpu_noise_sys_s(&sys1, &steal1);
     double wall = (double)(bench_now_ns() - wall0) * 1e-9 * (double)O.cores;
     double foreign = 100.0 * ((sys1 - sys0) - (bench_cpu_s() - own0)) / wall;
     double steal = 100.0 * (steal1 - steal0) / wall;

@@ -86,6 +86,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "cpu_noise.h"
 #include "nrt/nrt.h"
 #include "nrt/nrt_async_sendrecv.h"
 #include "nrt/nrt_ext.h"
@@ -272,43 +273,22 @@ static double gbps(double bytes, uint64_t ns)
     return ns ? bytes / (double)ns : NAN; /* bytes/ns = GB/s */
 }
 
-/* Machine-wide busy CPU seconds (/proc/stat), and this process's plus its
- * waited-for children's, to tell how much of the machine other processes
- * took while a section ran. */
-static double sys_busy_s(void)
-{
-    unsigned long long v[7] = {0};
-    FILE *f = fopen("/proc/stat", "r");
-    if (!f)
-        return NAN;
-    int got = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6]);
-    fclose(f);
-    if (got != 7)
-        return NAN;
-    return (double)(v[0] + v[1] + v[2] + v[5] + v[6]) / (double)sysconf(_SC_CLK_TCK);
-}
-
-static double tv_s(struct timeval t)
-{
-    return (double)t.tv_sec + (double)t.tv_usec * 1e-6;
-}
-
-static double own_cpu_s(void)
-{
-    struct rusage a, b;
-    getrusage(RUSAGE_SELF, &a);
-    getrusage(RUSAGE_CHILDREN, &b);
-    return tv_s(a.ru_utime) + tv_s(a.ru_stime) + tv_s(b.ru_utime) + tv_s(b.ru_stime);
-}
 
 typedef struct noise {
     double sys, own;
     uint64_t t;
 } noise_t;
 
+static double sys_busy_s(void)
+{
+    double busy, steal;
+    cpu_noise_sys_s(&busy, &steal);
+    return busy;
+}
+
 static noise_t noise_begin(void)
 {
-    noise_t n = {sys_busy_s(), own_cpu_s(), bench_now_ns()};
+    noise_t n = {sys_busy_s(), cpu_noise_own_s(true), bench_now_ns()};
     return n;
 }
 
@@ -316,7 +296,7 @@ static noise_t noise_begin(void)
 static double noise_end(noise_t n)
 {
     double wall = (double)(bench_now_ns() - n.t) * 1e-9 * (double)sysconf(_SC_NPROCESSORS_ONLN);
-    double v = wall > 0 ? 100.0 * ((sys_busy_s() - n.sys) - (own_cpu_s() - n.own)) / wall : NAN;
+    double v = wall > 0 ? 100.0 * ((sys_busy_s() - n.sys) - (cpu_noise_own_s(true) - n.own)) / wall : NAN;
     return v < 0 ? 0 : v;
 }
 

@@ -56,6 +56,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "cpu_noise.h"
 #include "nrt/nrt.h"
 #include "nrt/nrt_async.h"
 #include "nrt/nrt_ext.h"
@@ -145,29 +146,7 @@ static int count_threads(void)
     return n;
 }
 
-/* Machine-wide busy CPU seconds (user, nice, system, irq, softirq) and
- * this process's CPU seconds, to tell how much of the machine other
- * processes took during the run. */
-static double sys_busy_s(void)
-{
-    unsigned long long v[7] = {0};
-    FILE *f = fopen("/proc/stat", "r");
-    if (!f)
-        return 0;
-    int got = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6]);
-    fclose(f);
-    if (got != 7)
-        return 0;
-    return (double)(v[0] + v[1] + v[2] + v[5] + v[6]) / (double)sysconf(_SC_CLK_TCK);
-}
 
-static double own_cpu_s(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
-           (double)ru.ru_stime.tv_usec * 1e-6;
-}
 
 static inline void relax(void)
 {
@@ -782,7 +761,9 @@ int main(int argc, char **argv)
     double (*const fig[F_NUM])(double) = {fig_direct, fig_kernel, fig_sync, fig_async, fig_compute};
     double v[F_NUM][8], rat[3][8];
     long ncores = sysconf(_SC_NPROCESSORS_ONLN);
-    double sys0 = sys_busy_s(), own0 = own_cpu_s();
+    double sys0, steal0;
+    cpu_noise_sys_s(&sys0, &steal0);
+    double own0 = cpu_noise_own_s(false);
     uint64_t wall0 = bench_now_ns();
 
     /* Untimed warm-up of every path, then the interleaved repetitions. */
@@ -798,7 +779,9 @@ int main(int argc, char **argv)
     }
     int threads_1c = count_threads();
     double wall = (double)(bench_now_ns() - wall0) * 1e-9 * (double)ncores;
-    double foreign = wall > 0 ? 100.0 * ((sys_busy_s() - sys0) - (own_cpu_s() - own0)) / wall : NAN;
+    double sys1, steal1;
+    cpu_noise_sys_s(&sys1, &steal1);
+    double foreign = wall > 0 ? 100.0 * ((sys1 - sys0) - (cpu_noise_own_s(false) - own0)) / wall : NAN;
     if (foreign < 0)
         foreign = 0;
 

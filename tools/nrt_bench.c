@@ -54,6 +54,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cpu_noise.h"
 #include "json.h"
 #include "nrt/nrt.h"
 #include "nrt/nrt_async.h"
@@ -1399,32 +1400,7 @@ static verdict_t judge(bench_t *b, const summary_t *sum)
     return v;
 }
 
-/* Machine-wide busy (user, nice, system, irq, softirq) and steal CPU
- * seconds from /proc/stat, and this process's own CPU seconds: their
- * difference over the timed runs is what other processes took. */
-static void sys_cpu_s(double *busy, double *steal)
-{
-    *busy = *steal = 0;
-    FILE *f = fopen("/proc/stat", "r");
-    if (!f)
-        return;
-    unsigned long long v[8] = {0};
-    if (fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
-               &v[7]) == 8) {
-        double hz = (double)sysconf(_SC_CLK_TCK);
-        *busy = (double)(v[0] + v[1] + v[2] + v[5] + v[6]) / hz;
-        *steal = (double)v[7] / hz;
-    }
-    fclose(f);
-}
 
-static double own_cpu_s(void)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 + (double)ru.ru_stime.tv_sec +
-           (double)ru.ru_stime.tv_usec * 1e-6;
-}
 
 typedef struct {
     double sys, steal, own;
@@ -1434,8 +1410,8 @@ typedef struct {
 static noise_t noise_now(void)
 {
     noise_t n;
-    sys_cpu_s(&n.sys, &n.steal);
-    n.own = own_cpu_s();
+    cpu_noise_sys_s(&n.sys, &n.steal);
+    n.own = cpu_noise_own_s(false);
     n.t = now_ns();
     return n;
 }
