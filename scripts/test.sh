@@ -5,7 +5,7 @@
 # Usage: scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh
+scripts/deps.sh all
 jobs="$(nproc)"
 start=$(date +%s)
 
