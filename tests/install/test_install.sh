@@ -12,7 +12,9 @@
 #     looking for OpenBLAS, installed with prefix /opt/aws/neuron (DESTDIR):
 #     lib/libnrt.so, lib/libnrt.so.1, include/nrt/.
 #   deb: `cpack -G DEB` of this build, dpkg -i, the outside program built
-#     against the system install and run, dpkg -r, and nothing left behind.
+#     against the system install and run, dpkg -r, and nothing left behind
+#     (not a file, not a record in the dpkg database: the package has no
+#     configuration files, so it is purged).
 #     Root only (exit 77 otherwise), and skipped when an opennrt package or
 #     a libnrt.so.1 in /usr/lib is already there (it is not ours to remove).
 #
@@ -24,7 +26,7 @@ here="$src/tests/install"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/nrt-install.XXXXXX")
 pkg_installed=0
 cleanup() {
-    if [ "$pkg_installed" = 1 ]; then dpkg -r opennrt >/dev/null 2>&1 || true; fi
+    if [ "$pkg_installed" = 1 ]; then dpkg -P opennrt >/dev/null 2>&1 || true; fi
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -142,6 +144,10 @@ deb)
         [ -d "$f" ] || [ ! -e "$f" ] || fail "left behind after dpkg -r: $f"
     done <"$tmp/files"
     [ ! -e /usr/include/nrt ] || fail "left behind after dpkg -r: /usr/include/nrt"
+    quiet dpkg -P opennrt
+    if dpkg-query -W opennrt >/dev/null 2>&1; then
+        fail "the dpkg database still knows opennrt after dpkg -P"
+    fi
     echo "install deb: ok ($(basename "$deb"))"
     ;;
 *)
