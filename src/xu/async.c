@@ -61,10 +61,18 @@ static inline uint32_t tensor_core(const nrt_tensor_t *t)
     return t->core >= 0 && t->placement != NRT_TENSOR_PLACEMENT_HOST ? (uint32_t)t->core : 0;
 }
 
-static NRT_STATUS check_io_tensor(const nrt_tensor_t *t, uint64_t offset, uint64_t size, const char *func)
+/* What every schedule call checks first: the runtime runs, |req_sequence|
+ * is given. */
+static NRT_STATUS precheck(const nrta_seq_t *req_sequence, const char *func)
 {
-    char *data; /* checks only: the op takes the tensor's bytes last (nrt__tensor_use) */
-    return nrt__tensor_use(t, offset, size, true, func, NULL, &data);
+    NRT_STATUS st = nrt__rt_check(func);
+    if (NRT__UNLIKELY(st != NRT_SUCCESS))
+        return st;
+    if (NRT__UNLIKELY(!req_sequence)) {
+        NRT__LOG(NRT__LOG_ERROR, "%s: argument 'req_sequence' is NULL", func);
+        return NRT_INVALID;
+    }
+    return NRT_SUCCESS;
 }
 
 /* The core a 3.0 tensor call names: valid, and the tensor's own core when
@@ -89,38 +97,36 @@ static NRT_STATUS schedule_io(bool is_read, nrt_tensor_t *tensor, void *buf, uin
                               bool v3, int lnc_idx, int queue, nrta_error_tracker_t *err, NRT_STATUS *ret,
                               nrta_seq_t *req_sequence, const char *func)
 {
-    NRT_STATUS st = nrt__rt_check(func);
+    NRT_STATUS st = precheck(req_sequence, func);
     if (NRT__UNLIKELY(st != NRT_SUCCESS))
         return st;
-    if (NRT__UNLIKELY(!req_sequence || !buf)) {
-        NRT__LOG(NRT__LOG_ERROR, "%s: argument '%s' is NULL", func, !buf ? "buf" : "req_sequence");
+    if (NRT__UNLIKELY(!buf)) {
+        NRT__LOG(NRT__LOG_ERROR, "%s: argument 'buf' is NULL", func);
         return NRT_INVALID;
     }
-    st = check_io_tensor(tensor, offset, size, func);
-    if (NRT__UNLIKELY(st != NRT_SUCCESS))
-        return st;
-    uint32_t lnc = tensor_core(tensor);
-    nrta_xu_t xu = is_read ? NRTA_XU_TENSOR_READ : NRTA_XU_TENSOR_WRITE;
-    if (v3) {
-        xu = NRTA_XU_TENSOR_OP;
-        st = core_named(tensor, lnc_idx, func, &lnc);
-        if (NRT__UNLIKELY(st != NRT_SUCCESS))
-            return st;
-    }
-    nrt__queue_t *q;
-    st = nrt__queue_get(lnc, xu, queue, func, &q);
-    if (NRT__UNLIKELY(st != NRT_SUCCESS))
-        return st;
-    st = tracker_for(err, lnc, func);
-    if (NRT__UNLIKELY(st != NRT_SUCCESS))
-        return st;
-    /* The storage and address as one, retained: a buffer attached on
-     * another thread meanwhile cannot free them (tensor.c). */
+    /* The tensor's storage and address read as one and retained (checks
+     * included): a buffer attached on another thread meanwhile cannot free
+     * them (tensor.c). */
     nrt__storage_t *ts;
     char *td;
     st = nrt__tensor_use(tensor, offset, size, true, func, &ts, &td);
     if (NRT__UNLIKELY(st != NRT_SUCCESS))
         return st;
+    uint32_t lnc = tensor_core(tensor);
+    nrta_xu_t xu = is_read ? NRTA_XU_TENSOR_READ : NRTA_XU_TENSOR_WRITE;
+    nrt__queue_t *q;
+    if (v3) {
+        xu = NRTA_XU_TENSOR_OP;
+        st = core_named(tensor, lnc_idx, func, &lnc);
+    }
+    if (NRT__LIKELY(st == NRT_SUCCESS))
+        st = nrt__queue_get(lnc, xu, queue, func, &q);
+    if (NRT__LIKELY(st == NRT_SUCCESS))
+        st = tracker_for(err, lnc, func);
+    if (NRT__UNLIKELY(st != NRT_SUCCESS)) {
+        nrt__storage_release(ts);
+        return st;
+    }
     nrt__op_t op = {.tracker = err, .sync_status = ret};
     if (is_read)
         nrt__op_read_init(&op, ts, td, buf, size);
@@ -169,35 +175,8 @@ static NRT_STATUS schedule_copy(nrt_tensor_t *src, uint64_t src_offset, nrt_tens
                                 NRT_STATUS *ret, nrta_seq_t *req_sequence)
 {
     static const char func[] = "nrta_tensor_copy";
-    NRT_STATUS st = nrt__rt_check(func);
+    NRT_STATUS st = precheck(req_sequence, func);
     if (NRT__UNLIKELY(st != NRT_SUCCESS))
-        return st;
-    if (NRT__UNLIKELY(!req_sequence)) {
-        NRT__LOG(NRT__LOG_ERROR, "%s: argument 'req_sequence' is NULL", func);
-        return NRT_INVALID;
-    }
-    st = check_io_tensor(src, src_offset, size, func);
-    if (st == NRT_SUCCESS)
-        st = check_io_tensor(dst, dst_offset, size, func);
-    if (st != NRT_SUCCESS)
-        return st;
-    uint32_t lnc = tensor_core(src);
-    if (v3) {
-        st = core_named(src, lnc_idx, func, &lnc);
-        if (st == NRT_SUCCESS)
-            st = core_named(dst, lnc_idx, func, &lnc);
-        if (st != NRT_SUCCESS)
-            return st;
-    } else if (tensor_core(src) != tensor_core(dst)) {
-        NRT__LOG(NRT__LOG_ERROR, "%s: tensors '%s' (core %d) and '%s' (core %d) are not on one core", func,
-                 src->name, src->core, dst->name, dst->core);
-        return NRT_INVALID;
-    }
-    nrt__queue_t *q;
-    st = nrt__queue_get(lnc, NRTA_XU_TENSOR_OP, queue, func, &q);
-    if (st == NRT_SUCCESS)
-        st = tracker_for(err, lnc, func);
-    if (st != NRT_SUCCESS)
         return st;
     nrt__storage_t *ss, *ds;
     char *sd, *dd;
@@ -207,6 +186,26 @@ static NRT_STATUS schedule_copy(nrt_tensor_t *src, uint64_t src_offset, nrt_tens
     st = nrt__tensor_use(dst, dst_offset, size, true, func, &ds, &dd);
     if (st != NRT_SUCCESS) {
         nrt__storage_release(ss);
+        return st;
+    }
+    uint32_t lnc = tensor_core(src);
+    if (v3) {
+        st = core_named(src, lnc_idx, func, &lnc);
+        if (st == NRT_SUCCESS)
+            st = core_named(dst, lnc_idx, func, &lnc);
+    } else if (tensor_core(src) != tensor_core(dst)) {
+        NRT__LOG(NRT__LOG_ERROR, "%s: tensors '%s' (core %d) and '%s' (core %d) are not on one core", func,
+                 src->name, src->core, dst->name, dst->core);
+        st = NRT_INVALID;
+    }
+    nrt__queue_t *q;
+    if (st == NRT_SUCCESS)
+        st = nrt__queue_get(lnc, NRTA_XU_TENSOR_OP, queue, func, &q);
+    if (st == NRT_SUCCESS)
+        st = tracker_for(err, lnc, func);
+    if (st != NRT_SUCCESS) {
+        nrt__storage_release(ss);
+        nrt__storage_release(ds);
         return st;
     }
     nrt__op_t op = {.tracker = err, .sync_status = ret};
@@ -236,13 +235,9 @@ static NRT_STATUS schedule_exec(nrt_model_t *model, const nrt_tensor_set_t *inpu
                                 int queue, nrta_error_tracker_t *err, NRT_STATUS *ret, nrta_seq_t *req_sequence)
 {
     static const char func[] = "nrta_execute_schedule";
-    NRT_STATUS st = nrt__rt_check(func);
+    NRT_STATUS st = precheck(req_sequence, func);
     if (NRT__UNLIKELY(st != NRT_SUCCESS))
         return st;
-    if (NRT__UNLIKELY(!req_sequence)) {
-        NRT__LOG(NRT__LOG_ERROR, "%s: argument 'req_sequence' is NULL", func);
-        return NRT_INVALID;
-    }
     if (!nrt__model_check(model, func))
         return NRT_INVALID;
     nrt__queue_t *q;
