@@ -370,6 +370,19 @@ int main(void)
 {
     t_setenv("NEURON_RT_NUM_CORES", "2");
     t_setenv("OPENNRT_QUEUE_DEPTH", "16");
+    {
+        /* Before nrt_init every 3.0 call is refused. */
+        NRT_STATUS r0 = NOT_WRITTEN;
+        nrta_seq_t s0 = 0;
+        bool d0;
+        ASSERT_ST(nrta_tensor_read(NULL, NULL, 0, 0, 0, 0, &r0, &s0), NRT_UNINITIALIZED);
+        ASSERT_ST(nrta_execute_schedule(NULL, NULL, NULL, 0, &r0, &s0), NRT_UNINITIALIZED);
+        ASSERT_ST(nrta_get_sequence(0, NRTA_XU_COMPUTE, 0, &s0), NRT_UNINITIALIZED);
+        ASSERT_ST(nrta_is_completed(0, &d0), NRT_UNINITIALIZED);
+        ASSERT_ST(nrta_event_register_seq_id_completion(0, 0), NRT_UNINITIALIZED);
+        ASSERT_ST(nrta_event_register_xu_completion(0, NRTA_XU_COMPUTE, 0, 0), NRT_UNINITIALIZED);
+        ASSERT_TRUE(r0 == NOT_WRITTEN && s0 == 0);
+    }
     t_init();
     test_schedule_status_written_at_completion();
     test_tensor_ops_on_tensor_op_unit();
